@@ -1,0 +1,24 @@
+"""seedindex: full-text search over a folder of documents, answered with exact passages."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._config import Config
+from ._index import Index, UpdateReport, query
+from ._results import Passage
+from .errors import QuerySyntaxError, SeedIndexError
+
+try:
+    __version__ = version("seedindex")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Config",
+    "Index",
+    "Passage",
+    "QuerySyntaxError",
+    "SeedIndexError",
+    "UpdateReport",
+    "__version__",
+    "query",
+]

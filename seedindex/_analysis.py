@@ -1,0 +1,79 @@
+"""Turning text into index terms: the same steps for documents and for queries.
+
+Words are runs of letters and digits, joined across apostrophes (``Iran’s``).
+Each word is normalised (NFKC, case folded, accents removed, typographic
+apostrophes made ASCII) and stemmed with the Snowball English stemmer, which
+also drops the possessive ``'s``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import attrs
+import Stemmer
+
+# Longer "words" are data (hashes, base64), not language: they are not indexed.
+MAX_WORD_CHARS = 64
+
+_WORD = re.compile(r"\w+(?:['’ʼ‘]\w+)*")
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'"})
+_STEMMER = Stemmer.Stemmer("english")
+
+# Snowball's English stop list, used only to thin out bag-of-words queries.
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been
+    before being below between both but by can did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with you your yours
+    yourself yourselves""".split()
+)
+
+
+@attrs.frozen
+class Token:
+    """One word of a text: its index term, its position and its characters."""
+
+    term: str
+    position: int
+    start: int
+    end: int
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Every indexable word of ``text``, with offsets into ``text``."""
+    position = 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        if len(word) > MAX_WORD_CHARS:
+            continue
+        yield Token(term(word), position, match.start(), match.end())
+        position += 1
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as typed, in order."""
+    return [w for w in _WORD.findall(text) if len(w) <= MAX_WORD_CHARS]
+
+
+@functools.lru_cache(maxsize=200_000)
+def term(word: str) -> str:
+    """The index term of one word."""
+    stem: str = _STEMMER.stemWord(normalize(word))
+    return stem
+
+
+def normalize(word: str) -> str:
+    """Case folded, accent free, NFKC text with ASCII apostrophes."""
+    folded = unicodedata.normalize("NFKC", word).casefold().translate(_APOSTROPHES)
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)

@@ -1,0 +1,166 @@
+"""The ``seedindex`` command: a thin shell over the library's public API.
+
+Exit codes: 0 found, 1 nothing found, 2 usage or query syntax error, 3 seeds
+folder problem, 4 index problem, 70 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import TextIO
+
+import attrs
+
+import seedindex
+from seedindex import Config, Index, Passage, SeedIndexError, UpdateReport
+
+EXIT_FOUND, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
+_BOLD = ("\x1b[1;33m", "\x1b[0m")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    _show_warnings(args.quiet)
+    try:
+        code: int = args.run(args)
+        return code
+    except SeedIndexError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error; silence the final flush.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FOUND
+    except Exception as exc:  # the CLI never shows a traceback
+        _error(f"internal error: {type(exc).__name__}: {exc}")
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seedindex",
+        description="Search a folder of documents and print the passages that match.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {seedindex.__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    search = commands.add_parser("query", help="print the passages matching a query")
+    search.add_argument("text", metavar="TEXT", help='the query (words, "phrases", AND/OR/NOT)')
+    search.add_argument("-n", "--limit", type=_positive_int, default=10, help="at most N passages")
+    search.add_argument("--json", action="store_true", help="one JSON object per passage per line")
+    search.add_argument("--strict", action="store_true", help="fail on malformed query syntax")
+    search.add_argument(
+        "--no-update", action="store_true", help="search the index as it is, without updating"
+    )
+    search.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="mark matches"
+    )
+    search.set_defaults(run=_query)
+
+    build = commands.add_parser("build", help="index the seeds folder from scratch")
+    build.set_defaults(run=_build)
+
+    update = commands.add_parser("update", help="re-index only what changed in the seeds")
+    update.set_defaults(run=_update)
+
+    for command in (search, build, update):
+        command.add_argument("--seeds", metavar="DIR", help="folder of documents to search")
+        command.add_argument("--index-dir", metavar="DIR", help="where the index is kept")
+        command.add_argument("-q", "--quiet", action="store_true", help="print no warnings")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def _query(args: argparse.Namespace) -> int:
+    color = args.color == "always" or (args.color == "auto" and _is_terminal(sys.stdout))
+    config = Config(highlight=_BOLD) if color and not args.json else Config()
+    passages = seedindex.query(
+        args.text,
+        limit=args.limit,
+        seeds=args.seeds,
+        index_dir=args.index_dir,
+        strict=args.strict,
+        config=config,
+        auto_update=not args.no_update,
+    )
+    for passage in passages:
+        print(_as_json(passage) if args.json else _as_text(passage))
+    return EXIT_FOUND if passages else EXIT_NOTHING
+
+
+def _build(args: argparse.Namespace) -> int:
+    with Index.open(args.seeds, index_dir=args.index_dir, auto_update=False) as ix:
+        _print_report(ix.build())
+    return EXIT_FOUND
+
+
+def _update(args: argparse.Namespace) -> int:
+    with Index.open(args.seeds, index_dir=args.index_dir, auto_update=False) as ix:
+        _print_report(ix.update())
+    return EXIT_FOUND
+
+
+def _print_report(report: UpdateReport) -> None:
+    kind = "built" if report.full else "updated"
+    print(
+        f"{kind}: {report.added} added, {report.changed} changed, {report.removed} removed, "
+        f"{report.touched} touched, {report.skipped} skipped; "
+        f"{report.passages} passages in {report.seconds:.2f} s"
+    )
+
+
+def _as_json(passage: Passage) -> str:
+    return json.dumps(attrs.asdict(passage), ensure_ascii=False)
+
+
+def _as_text(passage: Passage) -> str:
+    where = f"{passage.path}:{passage.line}"
+    width = max(40, shutil.get_terminal_size().columns)
+    body = textwrap.fill(
+        " ".join(passage.highlights.split()),
+        width=width,
+        initial_indent="    ",
+        subsequent_indent="    ",
+    )
+    return f"{where}  {passage.score:.2f}\n{body}\n"
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    return stream.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+
+class _OneLine(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"seedindex: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _show_warnings(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    logger = logging.getLogger("seedindex")
+    logger.addHandler(handler)
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+def _error(message: str) -> None:
+    print(f"seedindex: error: {message}", file=sys.stderr)

@@ -1,0 +1,80 @@
+"""Settings, and where the seeds folder and the index directory are."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import ConfigError
+
+SEEDS_ENV = "SEEDINDEX_SEEDS"
+INDEX_DIR_ENV = "SEEDINDEX_INDEX_DIR"
+
+
+def _extensions(value: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(sorted({e.lower() if e.startswith(".") else "." + e.lower() for e in value}))
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{attribute.name} must be positive, not {value!r}")
+
+
+@attrs.frozen
+class Config:
+    """How seedindex reads, splits, marks and locks. Every field has a sensible default."""
+
+    #: File name endings read as documents (case-insensitive).
+    extensions: tuple[str, ...] = attrs.field(
+        default=(".txt", ".md", ".rst", ".text"), converter=_extensions
+    )
+    #: Paragraphs with more words than this are split at sentence ends.
+    max_passage_words: int = attrs.field(default=300, validator=_positive)
+    #: Files larger than this many bytes are skipped with a warning.
+    max_file_bytes: int = attrs.field(default=256 * 1024 * 1024, validator=_positive)
+    #: Follow symbolic links that point outside the seeds folder.
+    follow_external_links: bool = False
+    #: Text put before and after each matched word in ``Passage.highlights``.
+    highlight: tuple[str, str] = ("[[", "]]")
+    #: Seconds a writer waits for another writer before ``IndexLockedError``.
+    lock_timeout: float = attrs.field(default=10.0, validator=_positive)
+
+    def fingerprint(self) -> str:
+        """What the index content depends on: a change means a full rebuild."""
+        parts = [",".join(self.extensions), str(self.max_passage_words)]
+        parts += [str(self.max_file_bytes), str(self.follow_external_links)]
+        return "|".join(parts)
+
+
+def bundled_seeds() -> Path:
+    """The seeds shipped with the package (or, in a source checkout, the repo's)."""
+    here = Path(__file__).resolve().parent
+    installed = here / "seeds"
+    return installed if installed.is_dir() else here.parent / "seeds"
+
+
+def seeds_root(seeds: str | os.PathLike[str] | None) -> Path:
+    """Explicit argument, else ``$SEEDINDEX_SEEDS``, else the bundled seeds."""
+    if seeds is not None:
+        return Path(seeds).expanduser().absolute()
+    from_env = os.environ.get(SEEDS_ENV)
+    if from_env:
+        return Path(from_env).expanduser().absolute()
+    return bundled_seeds()
+
+
+def index_location(seeds: Path, index_dir: str | os.PathLike[str] | None) -> Path:
+    """Explicit argument, else ``$SEEDINDEX_INDEX_DIR``, else one cache folder per seeds root."""
+    if index_dir is not None:
+        return Path(index_dir).expanduser().absolute()
+    from_env = os.environ.get(INDEX_DIR_ENV)
+    if from_env:
+        return Path(from_env).expanduser().absolute()
+    import platformdirs
+
+    digest = hashlib.sha256(os.fsencode(seeds)).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("seedindex")) / f"{seeds.name or 'root'}-{digest}"

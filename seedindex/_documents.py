@@ -1,0 +1,174 @@
+"""Finding the documents under a seeds folder and reading them as text."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+
+from ._config import Config
+from .errors import SeedsError
+
+_BINARY_PROBE = 8192
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@attrs.frozen
+class SourceFile:
+    """A file found under the seeds folder, known by its stat only."""
+
+    path: str  # POSIX, relative to the seeds root
+    location: Path
+    size: int
+    mtime_ns: int
+
+
+@attrs.frozen
+class Document:
+    """A file read as text: ``text`` is what every passage offset points into."""
+
+    source: SourceFile
+    text: str
+    sha256: str
+
+
+@attrs.frozen
+class Skipped:
+    """A file that is not indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@attrs.frozen
+class Scan:
+    files: tuple[SourceFile, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def scan(root: Path, config: Config) -> Scan:
+    """List every document file under ``root``, sorted by path, with what was left out."""
+    root_stat = _stat_root(root)
+    files: list[SourceFile] = []
+    skipped: list[Skipped] = []
+    real_root = root.resolve()
+    seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
+    for entry, rel in _walk(root, "", real_root, seen_dirs, skipped, config):
+        if not rel.lower().endswith(config.extensions):
+            continue
+        st = entry.stat()
+        if st.st_size > config.max_file_bytes:
+            skipped.append(Skipped(rel, f"larger than {config.max_file_bytes} bytes"))
+            continue
+        files.append(SourceFile(rel, Path(entry.path), st.st_size, st.st_mtime_ns))
+    files.sort(key=lambda f: f.path)
+    return Scan(tuple(files), tuple(sorted(skipped, key=lambda s: s.path)))
+
+
+def _stat_root(root: Path) -> os.stat_result:
+    try:
+        st = root.stat()
+    except FileNotFoundError:
+        raise SeedsError(f"seeds folder not found: {root}") from None
+    except OSError as exc:
+        raise SeedsError(f"cannot open seeds folder {root}: {exc.strerror}") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise SeedsError(f"seeds path is not a folder: {root}")
+    return st
+
+
+def _walk(
+    folder: Path,
+    prefix: str,
+    real_root: Path,
+    seen_dirs: set[tuple[int, int]],
+    skipped: list[Skipped],
+    config: Config,
+) -> Iterator[tuple[os.DirEntry[str], str]]:
+    """Yield (entry, relative path) of regular files, depth first, skipping hidden names."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        if not prefix:
+            raise SeedsError(f"cannot list seeds folder {folder}: {exc.strerror}") from None
+        skipped.append(Skipped(prefix.rstrip("/"), f"cannot list folder: {exc.strerror}"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        rel = prefix + entry.name
+        problem = _entry_problem(entry, rel, real_root, config)
+        if problem:
+            skipped.append(Skipped(_printable(rel), problem))
+            continue
+        if entry.is_dir():
+            st = entry.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen_dirs:
+                skipped.append(Skipped(rel, "folder already visited (symbolic link loop)"))
+                continue
+            seen_dirs.add(key)
+            yield from _walk(Path(entry.path), rel + "/", real_root, seen_dirs, skipped, config)
+        elif entry.is_file():
+            yield entry, rel
+
+
+def _entry_problem(entry: os.DirEntry[str], rel: str, real_root: Path, config: Config) -> str:
+    """Why an entry cannot be taken, or an empty string."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8"
+    try:
+        if entry.is_symlink():
+            target = Path(entry.path).resolve(strict=True)
+            if not config.follow_external_links and not target.is_relative_to(real_root):
+                return "symbolic link points outside the seeds folder"
+        entry.stat()
+    except (OSError, RuntimeError) as exc:
+        return f"cannot follow: {getattr(exc, 'strerror', None) or exc}"
+    return ""
+
+
+def _printable(rel: str) -> str:
+    return rel.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def read(source: SourceFile) -> Document | Skipped:
+    """Read one file as text, or say why it cannot be."""
+    try:
+        with open(source.location, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return Skipped(source.path, f"cannot read: {exc.strerror or exc}")
+    try:
+        text = decode(data)
+    except ValueError as exc:
+        return Skipped(source.path, str(exc))
+    digest = hashlib.sha256(data).hexdigest()
+    return Document(attrs.evolve(source, size=len(data)), text, digest)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (a byte order mark is dropped), or UTF-16 when it starts with its BOM.
+
+    Raises ValueError saying why the bytes are not text.
+    """
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValueError("not valid UTF-16 despite its byte order mark") from None
+    if b"\0" in data[:_BINARY_PROBE]:
+        raise ValueError("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None

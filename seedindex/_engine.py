@@ -1,0 +1,153 @@
+"""The Whoosh storage behind an index: schema, analyzer, opening, writing.
+
+Everything that knows Whoosh's storage lives here (and its query side in
+``_query``), so another engine can stand beside it under the same ``Index``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, index, writing
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+
+from . import _analysis
+from ._passages import Span
+
+_INDEX_NAME = "passages"
+
+
+class Analyzer(Tokenizer):  # type: ignore[misc]
+    """Whoosh's analyzer protocol over ``_analysis``; pickled into the index schema."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[WhooshToken]:
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            # Wildcard and prefix patterns: normalised, never stemmed.
+            token.text = _analysis.normalize(value)
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for found in _analysis.tokens(value):
+            token.text = found.term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = value[found.start : found.end]
+            if positions:
+                token.pos = start_pos + found.position
+            if chars:
+                token.startchar = start_char + found.start
+                token.endchar = start_char + found.end
+            yield token
+
+
+def _schema() -> fields.Schema:
+    return fields.Schema(
+        text=fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase"),
+        path=fields.ID(stored=True),
+        start=fields.STORED(),
+        end=fields.STORED(),
+        line=fields.STORED(),
+        end_line=fields.STORED(),
+    )
+
+
+class CorruptEngineError(Exception):
+    """The engine files cannot be opened (missing, damaged or of another version)."""
+
+
+class Engine:
+    """An open Whoosh index: a searcher for reading and writers for changes."""
+
+    def __init__(self, whoosh_index: Any) -> None:
+        self._index = whoosh_index
+        self._searcher: Any = None
+
+    @classmethod
+    def open(cls, folder: Path) -> Engine:
+        try:
+            return cls(index.open_dir(str(folder), indexname=_INDEX_NAME))
+        except Exception as exc:  # Whoosh raises many kinds on damaged files
+            raise CorruptEngineError(f"{type(exc).__name__}: {exc}") from exc
+
+    @classmethod
+    def create(cls, folder: Path) -> Engine:
+        """An empty index in ``folder``, which is removed and made anew."""
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return cls(index.create_in(str(folder), _schema(), indexname=_INDEX_NAME))
+
+    def searcher(self) -> Any:
+        """One searcher kept open for every query, brought up to date after writes."""
+        if self._searcher is None:
+            self._searcher = self._index.searcher()
+        return self._searcher
+
+    def refresh(self) -> None:
+        if self._searcher is not None:
+            self._searcher = self._searcher.refresh()
+
+    def writer(self) -> EngineWriter:
+        return EngineWriter(self._index.writer(limitmb=128))
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._index.close()
+
+
+class EngineWriter:
+    """Deletes and adds passages; nothing is visible to readers before ``commit``."""
+
+    def __init__(self, whoosh_writer: Any) -> None:
+        self._writer = whoosh_writer
+
+    def delete(self, path: str) -> None:
+        self._writer.delete_by_term("path", path)
+
+    def add(self, path: str, text: str, spans: Iterable[Span]) -> None:
+        for span in spans:
+            self._writer.add_document(
+                text=text[span.start : span.end],
+                path=path,
+                start=span.start,
+                end=span.end,
+                line=span.line,
+                end_line=span.end_line,
+            )
+
+    def commit(self, *, replace_all: bool = False) -> None:
+        """Publish the changes in one step; ``replace_all`` drops what was there before."""
+        self._writer.commit(mergetype=writing.CLEAR if replace_all else None)
+
+    def cancel(self) -> None:
+        self._writer.cancel()

@@ -1,0 +1,123 @@
+"""Splitting a document's text into passages that follow its own paragraphs.
+
+Paragraphs are separated by blank lines. Inside a block of lines, a line longer
+than ``_UNWRAPPED_LINE`` characters is a paragraph written on one line (files
+written one paragraph per line), while runs of shorter lines are hard-wrapped
+text and stay together. A paragraph of more than ``max_words`` words is split at
+sentence ends; a passage never cuts a word.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+
+import attrs
+
+# Hard-wrapped prose keeps lines under about 80 characters; a line this long is a
+# whole paragraph.
+_UNWRAPPED_LINE = 200
+# A run of this many characters without white space is cut anyway (it is no word).
+_MAX_RUN = 10_000
+
+_LINE = re.compile(r"[^\n]*(?:\n|$)")
+_WORD = re.compile(r"\S+")
+_SENTENCE_END = re.compile(r"""[.!?…]["'’”)\]]*$""")
+
+
+@attrs.frozen
+class Span:
+    """Where a passage sits: character offsets (end exclusive) and 1-based lines."""
+
+    start: int
+    end: int
+    line: int
+    end_line: int
+
+
+def split(text: str, max_words: int) -> list[Span]:
+    """The passages of ``text``, in order, never overlapping."""
+    line_starts = _line_starts(text)
+    spans = []
+    for start, end in _paragraphs(text):
+        for piece_start, piece_end in _limit_words(text, start, end, max_words):
+            spans.append(
+                Span(
+                    piece_start,
+                    piece_end,
+                    bisect.bisect_right(line_starts, piece_start),
+                    bisect.bisect_right(line_starts, piece_end - 1),
+                )
+            )
+    return spans
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    position = text.find("\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = text.find("\n", position + 1)
+    return starts
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each paragraph, trimmed of surrounding white space."""
+    block: tuple[int, int] | None = None
+    for match in _LINE.finditer(text):
+        line = match.group()
+        stripped = line.strip()
+        if not stripped:
+            if block:
+                yield block
+            block = None
+            if match.end() == len(text):
+                break
+            continue
+        left = match.start() + len(line) - len(line.lstrip())
+        right = match.start() + len(line.rstrip())
+        if len(stripped) > _UNWRAPPED_LINE:
+            if block:
+                yield block
+            yield left, right
+            block = None
+        else:
+            block = (block[0], right) if block else (left, right)
+        if match.end() == len(text):
+            break
+    if block:
+        yield block
+
+
+def _limit_words(text: str, start: int, end: int, max_words: int) -> Iterator[tuple[int, int]]:
+    """Split [start, end) at sentence ends so that no piece has more than max_words words."""
+    words = [m.span() for m in _WORD.finditer(text, start, end)]
+    if len(words) <= max_words and all(e - s <= _MAX_RUN for s, e in words):
+        yield start, end
+        return
+    first = 0  # first word of the current piece
+    last_sentence = -1  # last word of the current piece that ends a sentence
+    for index, (word_start, word_end) in enumerate(words):
+        if word_end - word_start > _MAX_RUN:
+            yield from _flush(words, first, index)
+            yield from _cut_run(word_start, word_end)
+            first, last_sentence = index + 1, -1
+            continue
+        if index - first == max_words:
+            cut = last_sentence + 1 if last_sentence >= first else index
+            yield from _flush(words, first, cut)
+            first, last_sentence = cut, -1
+        if _SENTENCE_END.search(text, word_start, word_end):
+            last_sentence = index
+    yield from _flush(words, first, len(words))
+
+
+def _flush(words: list[tuple[int, int]], first: int, stop: int) -> Iterator[tuple[int, int]]:
+    if stop > first:
+        yield words[first][0], words[stop - 1][1]
+
+
+def _cut_run(start: int, end: int) -> Iterator[tuple[int, int]]:
+    for piece_start in range(start, end, _MAX_RUN):
+        yield piece_start, min(piece_start + _MAX_RUN, end)

@@ -1,0 +1,90 @@
+"""What a search answers: passages with their text, place, score and why they matched."""
+
+from __future__ import annotations
+
+import attrs
+
+from . import _analysis
+
+
+@attrs.frozen
+class Passage:
+    """A passage of a document that matched a query.
+
+    ``text`` is exactly the document's text from ``start`` to ``end`` (end
+    exclusive), offsets into the file's decoded text; ``line`` and ``end_line``
+    are 1-based and inclusive.
+    """
+
+    path: str
+    start: int
+    end: int
+    line: int
+    end_line: int
+    text: str
+    score: float
+    highlights: str
+    terms: tuple[str, ...]
+
+
+@attrs.frozen
+class QueryWord:
+    """A word, pattern or phrase of the query as typed, with the index terms it stands for.
+
+    A phrase (``whole``) matches a passage only when all of its terms are there.
+    """
+
+    text: str
+    terms: frozenset[str]
+    whole: bool = False
+
+
+@attrs.frozen
+class Hit:
+    """A passage as the engine found it, before highlighting."""
+
+    path: str
+    start: int
+    end: int
+    line: int
+    end_line: int
+    text: str
+    score: float
+
+
+def to_passage(hit: Hit, words: tuple[QueryWord, ...], marker: tuple[str, str]) -> Passage:
+    """The passage of a hit, with the query words it holds marked."""
+    found = list(_analysis.tokens(hit.text))
+    present = {token.term for token in found}
+    matched = tuple(w for w in words if _holds(present, w))
+    marked_terms = set().union(*(w.terms for w in matched)) & present
+    spans = [(t.start, t.end) for t in found if t.term in marked_terms]
+    return Passage(
+        path=hit.path,
+        start=hit.start,
+        end=hit.end,
+        line=hit.line,
+        end_line=hit.end_line,
+        text=hit.text,
+        score=hit.score,
+        highlights=mark(hit.text, spans, marker),
+        terms=tuple(dict.fromkeys(w.text for w in matched)),
+    )
+
+
+def _holds(present: set[str], word: QueryWord) -> bool:
+    if word.whole:
+        return bool(word.terms) and word.terms <= present
+    return not word.terms.isdisjoint(present)
+
+
+def mark(text: str, spans: list[tuple[int, int]], marker: tuple[str, str]) -> str:
+    """``text`` with each (start, end) span wrapped in the marker; adjacent spans stay apart."""
+    opening, closing = marker
+    pieces = []
+    position = 0
+    for start, end in spans:
+        pieces += [text[position:start], opening, text[start:end], closing]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)

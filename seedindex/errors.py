@@ -1,0 +1,64 @@
+"""Every error seedindex raises, under one base class.
+
+Each error also subclasses the closest builtin, so ``except ValueError`` or
+``except OSError`` keeps working, and carries the exit code the CLI uses for it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ForeignIndexError",
+    "IndexDirError",
+    "IndexLockedError",
+    "QuerySyntaxError",
+    "SeedIndexError",
+    "SeedsError",
+]
+
+
+class SeedIndexError(Exception):
+    """Base class of every seedindex error."""
+
+    exit_code = 1
+
+
+class ConfigError(SeedIndexError, ValueError):
+    """An argument or setting has a value seedindex cannot use."""
+
+    exit_code = 2
+
+
+class QuerySyntaxError(SeedIndexError, ValueError):
+    """A query could not be read as query syntax (raised only with ``strict=True``)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, query: str, position: int) -> None:
+        super().__init__(f"{message} at character {position + 1} of {query!r}")
+        self.query = query
+        self.position = position
+
+
+class SeedsError(SeedIndexError, OSError):
+    """The seeds folder is missing, is not a folder, or cannot be read."""
+
+    exit_code = 3
+
+
+class IndexDirError(SeedIndexError, OSError):
+    """The index directory cannot be created, read or written."""
+
+    exit_code = 4
+
+
+class ForeignIndexError(IndexDirError):
+    """The index directory was not made by seedindex; nothing in it was touched."""
+
+
+class IndexLockedError(IndexDirError, TimeoutError):
+    """Another process kept the index locked for longer than the lock timeout."""
+
+    def __init__(self, message: str, *, holder: str | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
