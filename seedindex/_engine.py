@@ -6,7 +6,9 @@ Everything that knows Whoosh's storage lives here (and its query side in
 
 from __future__ import annotations
 
+import gc
 import shutil
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -93,10 +95,18 @@ class Engine:
 
     @classmethod
     def open(cls, folder: Path) -> Engine:
-        try:
-            return cls(index.open_dir(str(folder), indexname=_INDEX_NAME))
-        except Exception as exc:  # Whoosh raises many kinds on damaged files
-            raise CorruptEngineError(f"{type(exc).__name__}: {exc}") from exc
+        # Whoosh leaves files open when it fails on a damaged index; they are closed
+        # (quietly) when its exception is dropped.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                whoosh_index = index.open_dir(str(folder), indexname=_INDEX_NAME)
+            except Exception as exc:  # Whoosh raises many kinds on damaged files
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                return cls(whoosh_index)
+            gc.collect()
+        raise CorruptEngineError(problem)
 
     @classmethod
     def create(cls, folder: Path) -> Engine:

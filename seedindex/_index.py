@@ -190,7 +190,11 @@ class Index:
         before = Manifest() if full else self._load_manifest()
         changes = _manifest.changes(before, scan)
         if not full and not changes:
-            return UpdateReport(passages=before.passages, seconds=time.monotonic() - began)
+            return UpdateReport(
+                skipped=len(before.skipped),
+                passages=before.passages,
+                seconds=time.monotonic() - began,
+            )
         writer = self._engine.writer()
         try:
             report, after = _apply(writer, before, scan, changes, self.config)

@@ -50,7 +50,41 @@ def parse(text: str, parser: QueryParser, *, strict: bool = False) -> Any:
         if strict:
             raise QuerySyntaxError(str(exc), query=text, position=0) from None
         return _plain_words(text)
-    return parsed if parsed is not None else wq.NullQuery
+    return _rewrite(parsed) if parsed is not None else wq.NullQuery
+
+
+def _rewrite(node: Any) -> Any:
+    """Mend two Whoosh readings a search-engine user would not expect.
+
+    ``a NOT b`` under OR grouping means "a, without b" (as in Lucene), not
+    "a, or anything without b"; and fuzzy words are stemmed like the index.
+    """
+    if isinstance(node, wq.FuzzyTerm):
+        return _stemmed_fuzzy(node)
+    if not node.is_leaf():
+        node = node.apply(_rewrite)
+    if isinstance(node, wq.Or):
+        negated = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
+        kept = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+        if negated and kept:
+            return wq.AndNot(_either(kept, node.scale), _either(negated, None))
+    return node
+
+
+def _either(queries: list[Any], scale: float | None) -> Any:
+    return queries[0] if len(queries) == 1 else wq.Or(queries, scale=scale)
+
+
+def _stemmed_fuzzy(node: Any) -> Any:
+    stemmed = wq.FuzzyTerm(
+        node.fieldname,
+        _analysis.term(node.text),
+        boost=node.boost,
+        maxdist=node.maxdist,
+        prefixlength=node.prefixlength,
+    )
+    stemmed.startchar, stemmed.endchar = node.startchar, node.endchar
+    return stemmed
 
 
 def _syntax_problem(parser: QueryParser, text: str) -> tuple[str, int] | None:

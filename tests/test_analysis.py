@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seedindex._analysis import MAX_WORD_CHARS, normalize, term, tokens, words
+
+
+def terms_of(text: str) -> list[str]:
+    return [t.term for t in tokens(text)]
+
+
+def test_case_accents_and_typographic_apostrophes_fold_to_one_term() -> None:
+    assert term("Iran’s") == term("Iran's") == term("IRANS") == term("iran")
+    assert term("Café") == term("cafe")
+    assert normalize("ﬁnal") == "final"  # NFKC ligature
+
+
+def test_english_stemming_joins_word_forms() -> None:
+    assert term("educate") == term("educating") == term("educational")
+    assert term("convoys") == term("convoy")
+
+
+def test_hyphenated_words_are_separate_tokens_with_positions() -> None:
+    found = list(tokens("Israel-Palestine talks"))
+    assert [t.term for t in found] == ["israel", "palestin", "talk"]
+    assert [t.position for t in found] == [0, 1, 2]
+
+
+def test_overlong_runs_are_not_indexed() -> None:
+    assert terms_of("a" * (MAX_WORD_CHARS + 1) + " word") == ["word"]
+
+
+def test_words_keep_what_was_typed() -> None:
+    assert words("Iran’s (aid)?") == ["Iran’s", "aid"]
+
+
+@given(st.text())
+def test_token_offsets_point_at_the_word(text: str) -> None:
+    previous_end = 0
+    for token in tokens(text):
+        assert previous_end <= token.start < token.end <= len(text)
+        assert term(text[token.start : token.end]) == token.term
+        previous_end = token.end

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_FILE, MakeCorpus
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "seedindex", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("seedindex: error: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_query_prints_place_score_and_highlighted_passage(index_dir: Path) -> None:
+    result = run("query", "medical supplies", "--index-dir", str(index_dir))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"{SEED_FILE.name}:5  ")
+    assert "[[medical]] [[supplies]]" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour when piped
+
+
+def test_json_output_has_every_passage_field(index_dir: Path) -> None:
+    result = run("query", "convoys", "--json", "-n", "1", "--index-dir", str(index_dir))
+    assert result.returncode == 0
+    (line,) = result.stdout.splitlines()
+    passage = json.loads(line)
+    assert set(passage) == {
+        "path",
+        "start",
+        "end",
+        "line",
+        "end_line",
+        "text",
+        "score",
+        "highlights",
+        "terms",
+    }
+    text = SEED_FILE.read_text(encoding="utf-8")
+    assert passage["text"] == text[passage["start"] : passage["end"]]
+    assert passage["terms"] == ["convoys"]
+
+
+def test_nothing_found_exits_1(index_dir: Path) -> None:
+    result = run("query", "xylophone", "--index-dir", str(index_dir))
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", "")
+
+
+def test_strict_syntax_error_exits_2(index_dir: Path) -> None:
+    assert_clean_failure(run("query", "(peace", "--strict", "--index-dir", str(index_dir)), 2)
+
+
+def test_lenient_by_default(index_dir: Path) -> None:
+    assert run("query", "what about (peace?", "--index-dir", str(index_dir)).returncode == 0
+
+
+@pytest.mark.parametrize("args", [[], ["query"], ["query", "x", "--limit", "0"], ["nope"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_seeds_exit_3(tmp_path: Path) -> None:
+    assert_clean_failure(run("query", "x", "--seeds", str(tmp_path / "none")), 3)
+
+
+def test_foreign_index_dir_exits_4(make_corpus: MakeCorpus, tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "keep.txt").write_text("keep")
+    result = run(
+        "query",
+        "x",
+        "--seeds",
+        str(make_corpus({"a.txt": "x"})),
+        "--index-dir",
+        str(tmp_path / "mine"),
+    )
+    assert_clean_failure(result, 4)
+    assert (tmp_path / "mine" / "keep.txt").read_text() == "keep"
+
+
+def test_build_and_update_report_counts(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"a.txt": "one\n\ntwo", "b.bin.txt": b"\0\0"})
+    built = run("build", "--seeds", str(root), "--index-dir", str(index_dir))
+    assert built.returncode == 0
+    assert built.stdout.startswith(
+        "built: 1 added, 0 changed, 0 removed, 0 touched, 1 skipped; 2 passages"
+    )
+    assert "skipped b.bin.txt: binary" in built.stderr
+    (root / "c.txt").write_text("three")
+    updated = run("update", "--seeds", str(root), "--index-dir", str(index_dir), "--quiet")
+    assert updated.stdout.startswith("updated: 1 added, 0 changed, 0 removed")
+    assert updated.stderr == ""
+
+
+def test_seeds_from_environment(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"env.txt": "from the environment"})
+    result = run(
+        "query", "environment", "--index-dir", str(index_dir), env={"SEEDINDEX_SEEDS": str(root)}
+    )
+    assert result.stdout.startswith("env.txt:1")
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.startswith("seedindex ")
+    for command in ("query", "build", "update"):
+        assert run(command, "--help").returncode == 0

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+import pytest
+
+from seedindex import Config
+from seedindex._documents import Document, Skipped, decode, read, scan
+from seedindex.errors import SeedsError
+from tests.conftest import MakeCorpus
+
+
+def paths(root: Path, config: Config | None = None) -> list[str]:
+    return [f.path for f in scan(root, config or Config()).files]
+
+
+def skipped(root: Path) -> dict[str, str]:
+    return {s.path: s.reason for s in scan(root, Config()).skipped}
+
+
+def test_scan_lists_text_files_sorted_and_skips_hidden_and_other_types(
+    make_corpus: MakeCorpus,
+) -> None:
+    root = make_corpus(
+        {
+            "b.txt": "b",
+            "a/notes.MD": "a",
+            "a/data.csv": "x,y",
+            ".hidden.txt": "no",
+            ".git/config.txt": "no",
+            "c.rst": "c",
+        }
+    )
+    assert paths(root) == ["a/notes.MD", "b.txt", "c.rst"]
+    assert paths(root, Config(extensions=("csv",))) == ["a/data.csv"]
+
+
+def test_missing_seeds_folder_and_file_instead_of_folder(tmp_path: Path) -> None:
+    with pytest.raises(SeedsError, match="not found"):
+        scan(tmp_path / "nope", Config())
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(SeedsError, match="not a folder"):
+        scan(tmp_path / "file.txt", Config())
+
+
+def test_empty_folder_has_no_files(tmp_path: Path) -> None:
+    assert scan(tmp_path, Config()).files == ()
+
+
+def test_symlink_loop_is_skipped_not_followed_forever(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"sub/a.txt": "a"})
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "self.txt").symlink_to(root / "self.txt")
+    assert paths(root) == ["sub/a.txt"]
+    reasons = skipped(root)
+    assert "loop" in reasons["sub/loop"]
+    assert "cannot follow" in reasons["self.txt"]
+
+
+def test_links_out_of_the_seeds_folder_only_when_allowed(
+    make_corpus: MakeCorpus, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    root = make_corpus({"in.txt": "in"})
+    (root / "out.txt").symlink_to(outside)
+    (root / "alias.txt").symlink_to(root / "in.txt")
+    assert paths(root) == ["alias.txt", "in.txt"]
+    assert "outside the seeds folder" in skipped(root)["out.txt"]
+    assert "out.txt" in paths(root, Config(follow_external_links=True))
+
+
+def test_undecodable_file_name_is_skipped(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"ok.txt": "ok"})
+    try:
+        with open(os.path.join(os.fsencode(root), b"bad\xff.txt"), "wb") as handle:
+            handle.write(b"x")
+    except OSError:
+        pytest.skip("file system refuses undecodable names")
+    assert paths(root) == ["ok.txt"]
+    assert any("not valid UTF-8" in reason for reason in skipped(root).values())
+
+
+def test_names_with_spaces_and_non_ascii_and_deep_trees(make_corpus: MakeCorpus) -> None:
+    deep = "/".join(["d"] * 60) + "/deep.txt"
+    root = make_corpus({"with space.txt": "a", "café/naïve.txt": "b", deep: "c"})
+    assert paths(root) == ["café/naïve.txt", deep, "with space.txt"]
+
+
+def read_bytes(tmp_path: Path, data: bytes) -> Document | Skipped:
+    target = tmp_path / "f.txt"
+    target.write_bytes(data)
+    (source,) = scan(tmp_path, Config()).files
+    return read(source)
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"plain", "plain"),
+        (codecs.BOM_UTF8 + "bom é".encode(), "bom é"),
+        (codecs.BOM_UTF16_LE + "utf16 é".encode("utf-16-le"), "utf16 é"),
+        (codecs.BOM_UTF16_BE + "utf16 é".encode("utf-16-be"), "utf16 é"),
+        (b"", ""),
+    ],
+)
+def test_decodes_utf8_and_utf16_with_bom(tmp_path: Path, data: bytes, text: str) -> None:
+    document = read_bytes(tmp_path, data)
+    assert isinstance(document, Document)
+    assert document.text == text
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"\x89PNG\r\n\x1a\n\0\0\0", "binary"), (b"caf\xe9 latin-1", "not valid UTF-8 (byte 0xe9")],
+)
+def test_binary_and_invalid_utf8_are_skipped_with_a_reason(
+    tmp_path: Path, data: bytes, reason: str
+) -> None:
+    result = read_bytes(tmp_path, data)
+    assert isinstance(result, Skipped)
+    assert reason in result.reason
+
+
+def test_file_removed_between_listing_and_reading(tmp_path: Path) -> None:
+    (tmp_path / "gone.txt").write_text("x")
+    (source,) = scan(tmp_path, Config()).files
+    (tmp_path / "gone.txt").unlink()
+    result = read(source)
+    assert isinstance(result, Skipped)
+    assert "cannot read" in result.reason
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "locked.txt").write_text("x")
+    (source,) = scan(tmp_path, Config()).files
+
+    def deny(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("builtins.open", deny)
+    result = read(source)
+    assert isinstance(result, Skipped)
+    assert result.reason == "cannot read: Permission denied"
+
+
+def test_files_over_the_size_limit_are_skipped(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"big.txt": "x" * 100, "small.txt": "x"})
+    result = scan(root, Config(max_file_bytes=50))
+    assert [f.path for f in result.files] == ["small.txt"]
+    assert "larger than 50 bytes" in result.skipped[0].reason
+
+
+def test_decode_reports_where_utf8_breaks() -> None:
+    with pytest.raises(ValueError, match="offset 2"):
+        decode(b"ok\xff")
