@@ -3,7 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from ._config import Config
-from ._index import Index, UpdateReport, query
+from ._index import Index, Stats, UpdateReport, query
 from ._results import Passage
 from .errors import QuerySyntaxError, SeedIndexError
 
@@ -18,6 +18,7 @@ __all__ = [
     "Passage",
     "QuerySyntaxError",
     "SeedIndexError",
+    "Stats",
     "UpdateReport",
     "__version__",
     "query",

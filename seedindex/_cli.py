@@ -14,7 +14,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 import attrs
 
@@ -74,10 +74,15 @@ def _parser() -> argparse.ArgumentParser:
     update = commands.add_parser("update", help="re-index only what changed in the seeds")
     update.set_defaults(run=_update)
 
-    for command in (search, build, update):
+    status = commands.add_parser("status", help="show what the index holds and if it is stale")
+    status.set_defaults(run=_status)
+
+    for command in (search, build, update, status):
         command.add_argument("--seeds", metavar="DIR", help="folder of documents to search")
         command.add_argument("--index-dir", metavar="DIR", help="where the index is kept")
-        command.add_argument("-q", "--quiet", action="store_true", help="print no warnings")
+        command.add_argument(
+            "-q", "--quiet", action="store_true", help="print no progress and no warnings"
+        )
     return parser
 
 
@@ -102,6 +107,7 @@ def _query(args: argparse.Namespace) -> int:
         strict=args.strict,
         config=config,
         auto_update=not args.no_update,
+        progress=_progress_bar(args.quiet),
     )
     for passage in passages:
         print(_as_json(passage) if args.json else _as_text(passage))
@@ -109,15 +115,36 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    with Index.open(args.seeds, index_dir=args.index_dir, auto_update=False) as ix:
+    with _open(args) as ix:
         _print_report(ix.build())
     return EXIT_FOUND
 
 
 def _update(args: argparse.Namespace) -> int:
-    with Index.open(args.seeds, index_dir=args.index_dir, auto_update=False) as ix:
+    with _open(args) as ix:
         _print_report(ix.update())
     return EXIT_FOUND
+
+
+def _status(args: argparse.Namespace) -> int:
+    with _open(args) as ix:
+        stats = ix.stats()
+    updated = stats.updated.strftime("%Y-%m-%d %H:%M:%S UTC") if stats.updated else "never"
+    print(f"seeds:     {stats.seeds}")
+    print(f"index:     {stats.index_dir} ({stats.size_bytes / 1e6:.1f} MB)")
+    print(f"files:     {stats.files} indexed, {len(stats.skipped)} skipped")
+    print(f"passages:  {stats.passages}")
+    print(f"updated:   {updated}")
+    print(f"state:     {'stale (run: seedindex update)' if stats.stale else 'up to date'}")
+    for path, reason in stats.skipped:
+        print(f"skipped:   {path}: {reason}")
+    return EXIT_FOUND
+
+
+def _open(args: argparse.Namespace) -> Index:
+    return Index.open(
+        args.seeds, index_dir=args.index_dir, auto_update=False, progress=_progress_bar(args.quiet)
+    )
 
 
 def _print_report(report: UpdateReport) -> None:
@@ -147,6 +174,30 @@ def _as_text(passage: Passage) -> str:
 
 def _is_terminal(stream: TextIO) -> bool:
     return stream.isatty() and os.environ.get("TERM") != "dumb" and "NO_COLOR" not in os.environ
+
+
+class _ProgressBar:
+    """A bar on stderr for indexing that lasts more than a second."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self._bar: Any = None
+
+    def __call__(self, done: int, total: int, passages: int) -> None:
+        if self._bar is None:
+            self._bar = self._tqdm(
+                total=total, unit="file", desc="indexing", delay=1.0, leave=False, file=sys.stderr
+            )
+        self._bar.set_postfix(passages=passages, refresh=False)
+        self._bar.update(done - self._bar.n)
+        if done >= total:
+            self._bar.close()
+
+
+def _progress_bar(quiet: bool) -> _ProgressBar | None:
+    return None if quiet or not _is_terminal(sys.stderr) else _ProgressBar()
 
 
 class _OneLine(logging.Formatter):

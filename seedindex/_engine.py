@@ -115,6 +115,11 @@ class Engine:
         folder.mkdir(parents=True)
         return cls(index.create_in(str(folder), _schema(), indexname=_INDEX_NAME))
 
+    def generation(self) -> int:
+        """The number of the last commit, which every commit raises."""
+        generation: int = self._index.latest_generation()
+        return generation
+
     def searcher(self) -> Any:
         """One searcher kept open for every query, brought up to date after writes."""
         if self._searcher is None:
@@ -160,4 +165,10 @@ class EngineWriter:
         self._writer.commit(mergetype=writing.CLEAR if replace_all else None)
 
     def cancel(self) -> None:
-        self._writer.cancel()
+        """Drop what was written; safe after a commit that failed half-way."""
+        try:
+            self._writer.cancel()
+        except Exception:
+            lock = self._writer.writelock
+            if lock is not None and getattr(lock, "fd", None) is not None:
+                lock.release()

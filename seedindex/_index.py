@@ -1,18 +1,18 @@
-"""The index of a seeds folder: where it lives, keeping it current, and searching it.
+"""The index of a seeds folder: keeping it current and searching it.
 
-The index directory holds a marker (``seedindex.json``) saying it is ours, the
-file manifest (``manifest.json``), the write lock and the engine's files. It is
-a cache: anything wrong with it is mended by rebuilding from the seeds, except
-a directory without our marker, which is never touched.
+Files -> documents -> passages -> engine: only files whose stat changed since
+the manifest are read, hashed and (when their content changed) re-indexed, all
+in one engine commit, under a write lock. Readers never wait for a writer: they
+search the last committed state.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shutil
 import time
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,19 +21,16 @@ import attrs
 
 from . import _documents, _manifest, _passages, _query
 from ._config import Config, index_location, seeds_root
+from ._directory import IndexDirectory
 from ._engine import CorruptEngineError, Engine, EngineWriter
-from ._lock import WriteLock
 from ._manifest import Entry, Manifest, SkippedEntry
 from ._results import Passage, to_passage
-from .errors import ConfigError, ForeignIndexError, IndexDirError
+from .errors import ConfigError, IndexDirError
 
 logger = logging.getLogger("seedindex")
 
-_FORMAT = 1
-_MARKER = "seedindex.json"
-_MANIFEST = "manifest.json"
-_LOCK = "write.lock"
-_ENGINE = "whoosh"
+#: Called while indexing with (files done, files to do, passages written).
+ProgressHook = Callable[[int, int, int], None]
 
 
 @attrs.frozen
@@ -44,7 +41,7 @@ class UpdateReport:
     changed: int = 0
     removed: int = 0
     touched: int = 0  # stat changed, content did not: hashed, not re-indexed
-    skipped: int = 0  # files left out now (binary, unreadable, ...)
+    skipped: int = 0  # files left out (binary, unreadable, ...)
     passages_written: int = 0
     passages: int = 0  # passages in the index afterwards
     full: bool = False
@@ -55,16 +52,34 @@ class UpdateReport:
         return bool(self.added or self.changed or self.removed or self.full)
 
 
+@attrs.frozen
+class Stats:
+    """The state of an index, as ``seedindex status`` shows it."""
+
+    seeds: str
+    index_dir: str
+    files: int
+    passages: int
+    skipped: tuple[tuple[str, str], ...]  # (path, reason)
+    size_bytes: int
+    updated: datetime | None
+    stale: bool
+
+
 class Index:
     """A searchable index of one seeds folder. Open it with :meth:`Index.open`."""
 
-    def __init__(self, seeds: Path, location: Path, config: Config) -> None:
+    def __init__(
+        self, seeds: Path, location: Path, config: Config, progress: ProgressHook | None
+    ) -> None:
         self.seeds = seeds
         self.location = location
         self.config = config
+        self._directory = IndexDirectory(location)
+        self._lock = self._directory.lock(config.lock_timeout)
+        self._progress = progress
         self._engine: Engine | None = None
         self._parser: Any = None
-        self._lock = WriteLock(location / _LOCK, config.lock_timeout)
 
     @classmethod
     def open(
@@ -74,15 +89,17 @@ class Index:
         index_dir: str | os.PathLike[str] | None = None,
         config: Config | None = None,
         auto_update: bool = True,
+        progress: ProgressHook | None = None,
     ) -> Index:
-        """Open (building or updating as needed) the index of ``seeds``.
+        """Open the index of ``seeds``, building it or bringing it up to date as needed.
 
         ``seeds`` defaults to ``$SEEDINDEX_SEEDS`` or the bundled seeds; the index
         lives in ``index_dir``, ``$SEEDINDEX_INDEX_DIR`` or the user cache.
         """
+        config = config or Config()
         root = seeds_root(seeds)
-        scan = _documents.scan(root, config or Config())
-        ix = cls(root, index_location(root, index_dir), config or Config())
+        scan = _documents.scan(root, config)
+        ix = cls(root, index_location(root, index_dir), config, progress)
         try:
             ix._start(scan, auto_update)
         except BaseException:
@@ -103,6 +120,25 @@ class Index:
         hits = _query.run(searcher, parsed, limit)
         words = _query.query_words(parsed, text, searcher.reader()) if hits else ()
         return [to_passage(hit, words, self.config.highlight) for hit in hits]
+
+    def stats(self) -> Stats:
+        """Counts, size, last update and whether the seeds changed since."""
+        manifest = self._load_manifest()
+        stale = not self._manifest_current(manifest) or bool(
+            _manifest.changes(manifest, _documents.scan(self.seeds, self.config))
+        )
+        return Stats(
+            seeds=str(self.seeds),
+            index_dir=str(self.location),
+            files=len(manifest.files),
+            passages=manifest.passages,
+            skipped=tuple(sorted((p, e.reason) for p, e in manifest.skipped.items())),
+            size_bytes=self._directory.size(),
+            updated=datetime.fromtimestamp(manifest.updated, timezone.utc)
+            if manifest.updated
+            else None,
+            stale=stale,
+        )
 
     # -- writing -------------------------------------------------------------
 
@@ -138,17 +174,18 @@ class Index:
     # -- internals -----------------------------------------------------------
 
     def _start(self, scan: _documents.Scan, auto_update: bool) -> None:
-        if not _claim_directory(self.location, self.seeds, self.config):
-            self._engine = self._open_engine()
-        if self._engine is not None and (self.location / _MANIFEST).exists():
+        from . import __version__
+
+        if not self._directory.claim(self.seeds, self.config, __version__):
+            self._engine = self._open_engine(warn=False)
+        if self._engine is not None and self._manifest_current(self._load_manifest()):
             if auto_update:
                 self._update_if_free(scan)
             return
         with self._lock:
             # Another process may have built the index while this one waited.
-            self._engine = self._engine or self._open_engine()
-            built = self._engine is not None and (self.location / _MANIFEST).exists()
-            self._write(scan, full=not built)
+            self._engine = self._engine or self._open_engine(warn=True)
+            self._write(scan, full=False)
 
     def _update_if_free(self, scan: _documents.Scan) -> None:
         """Bring the index up to date unless another process is already writing it."""
@@ -164,14 +201,14 @@ class Index:
         finally:
             self._lock.release()
 
-    def _open_engine(self) -> Engine | None:
-        folder = self.location / _ENGINE
-        if not folder.exists():
+    def _open_engine(self, *, warn: bool) -> Engine | None:
+        if not self._directory.engine.exists():
             return None
         try:
-            return Engine.open(folder)
+            return Engine.open(self._directory.engine)
         except CorruptEngineError as exc:
-            logger.warning("index at %s is damaged (%s); rebuilding it", self.location, exc)
+            if warn:
+                logger.warning("index at %s is damaged (%s); rebuilding it", self.location, exc)
             return None
 
     def _require_engine(self) -> Engine:
@@ -180,14 +217,24 @@ class Index:
         return self._engine
 
     def _load_manifest(self) -> Manifest:
-        return _manifest.load(self.location / _MANIFEST) or Manifest()
+        return _manifest.load(self._directory.manifest) or Manifest()
+
+    def _manifest_current(self, manifest: Manifest) -> bool:
+        return self._engine is not None and manifest.generation == self._engine.generation()
 
     def _write(self, scan: _documents.Scan, *, full: bool) -> UpdateReport:
-        """Apply the seeds' changes in one commit (the caller holds the write lock)."""
+        """Apply the seeds' changes in one commit (the caller holds the write lock).
+
+        Without a manifest that matches the engine's last commit (new index, or
+        a crash between commit and manifest), everything is indexed afresh.
+        """
         began = time.monotonic()
         if self._engine is None:
-            self._engine = self._open_engine() or _create_engine(self.location / _ENGINE)
-        before = Manifest() if full else self._load_manifest()
+            self._engine = _create_engine(self._directory.engine)
+        before = self._load_manifest()
+        full = full or not self._manifest_current(before)
+        if full:
+            before = Manifest()
         changes = _manifest.changes(before, scan)
         if not full and not changes:
             return UpdateReport(
@@ -197,7 +244,7 @@ class Index:
             )
         writer = self._engine.writer()
         try:
-            report, after = _apply(writer, before, scan, changes, self.config)
+            report, after = _apply(writer, before, scan, changes, self.config, self._progress)
             writer.commit(replace_all=full)
         except BaseException as exc:
             writer.cancel()
@@ -205,8 +252,10 @@ class Index:
                 raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
             raise
         try:
-            _manifest.save(self.location / _MANIFEST, after)
+            after = attrs.evolve(after, generation=self._engine.generation())
+            _manifest.save(self._directory.manifest, after)
         except OSError as exc:
+            # The next writer sees the manifest is behind the engine and rebuilds.
             raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
         self._engine.refresh()
         return attrs.evolve(report, full=full, seconds=time.monotonic() - began)
@@ -218,44 +267,40 @@ def _apply(
     scan: _documents.Scan,
     changes: _manifest.Changes,
     config: Config,
+    progress: ProgressHook | None,
 ) -> tuple[UpdateReport, Manifest]:
     """Write the changed files' passages; return the report and the new manifest."""
     files = dict(before.files)
-    present = {f.path for f in scan.files}
-    suspects = {f.path for f in changes.suspects}
-    skipped = {s.path: SkippedEntry(s.reason) for s in scan.skipped}
-    skipped.update(
-        (path, entry)
-        for path, entry in before.skipped.items()
-        if entry.size >= 0 and path in present and path not in suspects
-    )
+    skipped = _still_skipped(before, scan, changes)
     counts = dict.fromkeys(("added", "changed", "removed", "touched", "written"), 0)
     for path in changes.removed:
         writer.delete(path)
         del files[path]
         counts["removed"] += 1
-    for source in changes.suspects:
-        known = files.get(source.path)
+    for done, source in enumerate(changes.suspects):
+        if progress is not None:
+            progress(done, len(changes.suspects), counts["written"])
+        known = files.pop(source.path, None)
         document = _documents.read(source)
         if isinstance(document, _documents.Skipped):
             logger.warning("skipped %s: %s", document.path, document.reason)
             skipped[source.path] = SkippedEntry(document.reason, source.size, source.mtime_ns)
-            if files.pop(source.path, None) is not None:
+            if known is not None:
                 writer.delete(source.path)
                 counts["removed"] += 1
             continue
-        skipped.pop(source.path, None)
         if known is not None and known.sha256 == document.sha256:
             files[source.path] = attrs.evolve(known, size=source.size, mtime_ns=source.mtime_ns)
             counts["touched"] += 1
             continue
         spans = _passages.split(document.text, config.max_passage_words)
-        if known is not None:
-            writer.delete(source.path)
+        writer.delete(source.path)  # also after a crash left passages the manifest lacks
         writer.add(source.path, document.text, spans)
         files[source.path] = Entry(source.size, source.mtime_ns, document.sha256, len(spans))
         counts["changed" if known is not None else "added"] += 1
         counts["written"] += len(spans)
+    if progress is not None:
+        progress(len(changes.suspects), len(changes.suspects), counts["written"])
     after = Manifest(files=files, skipped=skipped, updated=time.time())
     report = UpdateReport(
         added=counts["added"],
@@ -269,60 +314,26 @@ def _apply(
     return report, after
 
 
+def _still_skipped(
+    before: Manifest, scan: _documents.Scan, changes: _manifest.Changes
+) -> dict[str, SkippedEntry]:
+    """Files left out by the scan, and unreadable files that have not changed since."""
+    present = {f.path for f in scan.files}
+    suspects = {f.path for f in changes.suspects}
+    skipped = {s.path: SkippedEntry(s.reason) for s in scan.skipped}
+    skipped.update(
+        (path, entry)
+        for path, entry in before.skipped.items()
+        if entry.size >= 0 and path in present and path not in suspects
+    )
+    return skipped
+
+
 def _create_engine(folder: Path) -> Engine:
     try:
         return Engine.create(folder)
     except OSError as exc:
         raise IndexDirError(f"cannot create index in {folder.parent}: {exc.strerror}") from exc
-
-
-def _claim_directory(location: Path, seeds: Path, config: Config) -> bool:
-    """Make sure ``location`` is ours; True when the index must be built from scratch.
-
-    A directory that exists, is not empty and has no valid marker of ours is
-    refused untouched: it may be a user's folder given by mistake.
-    """
-    wanted = {"format": _FORMAT, "seeds": str(seeds), "config": config.fingerprint()}
-    try:
-        if not location.exists():
-            location.mkdir(parents=True)
-        elif not location.is_dir():
-            raise IndexDirError(f"index path is not a directory: {location}")
-        marker = _read_marker(location / _MARKER)
-        if marker is None and any(location.iterdir()):
-            raise ForeignIndexError(
-                f"{location} is not empty and was not made by seedindex; "
-                "refusing to use it (nothing in it was changed)"
-            )
-        if marker is not None and all(marker.get(k) == v for k, v in wanted.items()):
-            return False
-        # Ours but for another format, seeds folder or settings (or new): start afresh.
-        shutil.rmtree(location / _ENGINE, ignore_errors=True)
-        (location / _MANIFEST).unlink(missing_ok=True)
-        marker_text = json.dumps(wanted | {"seedindex": _version()})
-        _manifest.write_atomically(location / _MARKER, marker_text)
-    except IndexDirError:
-        raise
-    except OSError as exc:
-        raise IndexDirError(f"cannot use index directory {location}: {exc.strerror}") from exc
-    return True
-
-
-def _read_marker(path: Path) -> dict[str, object] | None:
-    """The marker's content, or None when there is no valid marker of ours."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(data, dict) and "format" in data and "seeds" in data:
-        return data
-    return None
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def query(
@@ -334,10 +345,13 @@ def query(
     strict: bool = False,
     config: Config | None = None,
     auto_update: bool = True,
+    progress: ProgressHook | None = None,
 ) -> list[Passage]:
     """Search ``seeds`` (default: ``$SEEDINDEX_SEEDS`` or the bundled seeds) for ``text``.
 
     The index is built on first use and brought up to date when the seeds change.
     """
-    with Index.open(seeds, index_dir=index_dir, config=config, auto_update=auto_update) as ix:
+    with Index.open(
+        seeds, index_dir=index_dir, config=config, auto_update=auto_update, progress=progress
+    ) as ix:
         return ix.search(text, limit=limit, strict=strict)

@@ -35,9 +35,17 @@ class SkippedEntry:
 
 @attrs.frozen
 class Manifest:
+    """Every file of the index, and the engine commit it describes.
+
+    The manifest is written just after the engine commits; when a crash comes
+    between the two, ``generation`` no longer matches the engine's and the
+    index is rebuilt rather than trusted.
+    """
+
     files: dict[str, Entry] = attrs.field(factory=dict)
     skipped: dict[str, SkippedEntry] = attrs.field(factory=dict)
     updated: float = 0.0
+    generation: int = -1
 
     @property
     def passages(self) -> int:
@@ -85,6 +93,7 @@ def load(path: Path) -> Manifest | None:
             files={p: Entry(*values) for p, values in data["files"].items()},
             skipped={p: SkippedEntry(*values) for p, values in data["skipped"].items()},
             updated=float(data["updated"]),
+            generation=int(data["generation"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -95,6 +104,7 @@ def save(path: Path, manifest: Manifest) -> None:
     data = {
         "format": _FORMAT,
         "updated": manifest.updated or time.time(),
+        "generation": manifest.generation,
         "files": {p: attrs.astuple(e) for p, e in sorted(manifest.files.items())},
         "skipped": {p: attrs.astuple(e) for p, e in sorted(manifest.skipped.items())},
     }

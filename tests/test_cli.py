@@ -122,5 +122,5 @@ def test_seeds_from_environment(make_corpus: MakeCorpus, index_dir: Path) -> Non
 
 def test_version_and_help() -> None:
     assert run("--version").stdout.startswith("seedindex ")
-    for command in ("query", "build", "update"):
+    for command in ("query", "build", "update", "status"):
         assert run(command, "--help").returncode == 0

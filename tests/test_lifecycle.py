@@ -1,0 +1,267 @@
+"""Index lifecycle under concurrency, crashes and faults (issue 4)."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from seedindex import Index, query
+from seedindex._engine import EngineWriter
+from seedindex.errors import IndexDirError, IndexLockedError
+from tests.conftest import REPO, MakeCorpus
+
+
+def python(code: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.kill()
+    process.communicate()  # reaps it and closes its pipes
+
+
+def hold_lock(index_dir: Path) -> subprocess.Popen[str]:
+    """Another process that takes the index's write lock and keeps it until killed."""
+    holder = python(
+        f"""
+        import sys, time
+        from seedindex._lock import WriteLock
+        WriteLock(__import__("pathlib").Path({str(index_dir / "write.lock")!r}), 5).acquire()
+        print("locked", flush=True)
+        time.sleep(60)
+        """
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "locked\n"
+    return holder
+
+
+def test_second_writer_waits_then_names_the_holder(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    ix = Index.open(root, index_dir=index_dir)
+    holder = hold_lock(index_dir)
+    try:
+        from seedindex import Config
+
+        slow = Index.open(root, index_dir=index_dir, config=Config(lock_timeout=0.3))
+        began = time.monotonic()
+        with pytest.raises(IndexLockedError, match=f"pid {holder.pid}") as caught:
+            slow.update()
+        assert time.monotonic() - began >= 0.3
+        assert caught.value.exit_code == 4
+        slow.close()
+    finally:
+        stop(holder)
+    assert ix.update().changed_anything is False  # the kernel dropped the dead holder's lock
+    ix.close()
+
+
+def test_readers_do_not_wait_for_a_writer(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    query("apples", seeds=root, index_dir=index_dir)
+    (root / "b.txt").write_text("apples too")
+    holder = hold_lock(index_dir)
+    try:
+        began = time.monotonic()
+        hits = query("apples", seeds=root, index_dir=index_dir)  # cannot update: old state
+        assert time.monotonic() - began < 2
+        assert [h.path for h in hits] == ["a.txt"]
+    finally:
+        stop(holder)
+    assert [h.path for h in query("apples", seeds=root, index_dir=index_dir)] == ["a.txt", "b.txt"]
+
+
+def write_state(root: Path, version: str, files: int) -> None:
+    """State "alpha" or "beta": every file holds its version word; beta adds and drops files."""
+    wanted = {f"f{n:03}.txt" for n in range(files)}
+    wanted = (
+        wanted
+        if version == "alpha"
+        else {n for n in wanted if not n.endswith("7.txt")} | {f"extra{n}.txt" for n in range(10)}
+    )
+    for stale in set(os.listdir(root)) - wanted:
+        (root / stale).unlink()
+    for name in sorted(wanted):
+        body = "\n\n".join(f"{version} paragraph {i} of {name} with common words" for i in range(5))
+        (root / name).write_text(body)
+
+
+def index_state(root: Path, index_dir: Path) -> tuple[int, int]:
+    with Index.open(root, index_dir=index_dir, auto_update=False) as ix:
+        return len(ix.search("alpha", limit=10_000)), len(ix.search("beta", limit=10_000))
+
+
+def test_killed_writer_leaves_the_old_or_the_new_state(tmp_path: Path) -> None:
+    root = tmp_path / "seeds"
+    root.mkdir()
+    index_dir = tmp_path / "index"
+    files, kills = 200, 16
+    states = {"alpha": (files * 5, 0), "beta": (0, (files - 20 + 10) * 5)}
+    write_state(root, "alpha", files)
+    Index.open(root, index_dir=index_dir).close()
+    updater = f"""
+        from seedindex import Index
+        Index.open({str(root)!r}, index_dir={str(index_dir)!r}).close()
+        """
+    # One whole run, alpha to beta, tells how long a run lasts on this machine.
+    write_state(root, "beta", files)
+    began = time.monotonic()
+    python(updater).communicate()
+    lifetime = time.monotonic() - began
+    assert index_state(root, index_dir) == states["beta"]
+    seen, killed_alive = set(), 0
+    for attempt in range(kills):
+        current = "alpha" if index_state(root, index_dir) == states["alpha"] else "beta"
+        write_state(root, "beta" if current == "alpha" else "alpha", files)
+        process = python(updater)
+        # From late start-up, through reading and the commit, to just after the end.
+        time.sleep(lifetime * (0.3 + 0.9 * attempt / (kills - 1)))
+        killed_alive += process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+        state = index_state(root, index_dir)
+        assert state in states.values(), f"kill {attempt}: mixed state {state}"
+        seen.add(state)
+    assert killed_alive >= kills // 2, "most kills should land while the writer runs"
+    assert len(seen) == 2, "kills should land both before and after a commit"
+    with Index.open(root, index_dir=index_dir) as ix:  # the next update finishes the work
+        final = "alpha" if (root / "f007.txt").exists() else "beta"
+        found = (len(ix.search("alpha", limit=10_000)), len(ix.search("beta", limit=10_000)))
+        assert found == states[final]
+
+
+def test_manifest_behind_the_engine_means_a_rebuild(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    query("apples", seeds=root, index_dir=index_dir)
+    old_manifest = (index_dir / "manifest.json").read_text()
+    (root / "a.txt").write_text("cherries")
+    query("cherries", seeds=root, index_dir=index_dir)
+    (index_dir / "manifest.json").write_text(old_manifest)  # as if killed before saving it
+    (root / "a.txt").write_text("apples")
+    assert [h.text for h in query("apples", seeds=root, index_dir=index_dir)] == ["apples"]
+    assert query("cherries", seeds=root, index_dir=index_dir) == []
+
+
+def fail_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(self: EngineWriter, *, replace_all: bool = False) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(EngineWriter, "commit", full_disk)
+
+
+def test_full_disk_while_updating_keeps_the_old_index(
+    make_corpus: MakeCorpus,
+    index_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    query("apples", seeds=root, index_dir=index_dir)
+    (root / "a.txt").write_text("cherries")
+    with monkeypatch.context() as patched:
+        fail_commit(patched)
+        with Index.open(root, index_dir=index_dir, auto_update=False) as ix:
+            with pytest.raises(IndexDirError, match="No space left"):
+                ix.update()
+            assert [h.text for h in ix.search("apples")] == ["apples"]
+        with caplog.at_level(logging.WARNING, logger="seedindex"):
+            assert [h.text for h in query("apples", seeds=root, index_dir=index_dir)] == ["apples"]
+        assert "not updated" in caplog.text
+    assert [h.text for h in query("cherries", seeds=root, index_dir=index_dir)] == ["cherries"]
+
+
+def test_read_only_index_directory(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    query("apples", seeds=root, index_dir=index_dir)
+    (root / "a.txt").write_text("cherries")
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(EngineWriter, "add", read_only)
+    with Index.open(root, index_dir=index_dir, auto_update=False) as ix:
+        with pytest.raises(IndexDirError, match="Read-only"):
+            ix.update()
+        assert [h.text for h in ix.search("apples")] == ["apples"]
+
+
+@pytest.mark.parametrize(
+    ("content", "passages"),
+    [("", 0), ("  \n\t\n  ", 0), ("x" * 10_000_000, 1000), (b"\xef\xbb\xbf" + b"bom", 1)],
+    ids=["empty", "whitespace", "10MB-one-line-no-spaces", "bom-only-word"],
+)
+def test_odd_files_index_without_fuss(
+    make_corpus: MakeCorpus, index_dir: Path, content: str | bytes, passages: int
+) -> None:
+    root = make_corpus({"odd.txt": content, "ok.txt": "fine"})
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.stats().passages == passages + 1
+        assert [h.path for h in ix.search("fine")] == ["ok.txt"]
+
+
+def test_huge_file_keeps_memory_bounded(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    """A 50 MB file (mostly white space, so that the test stays fast) in a child process."""
+    root = make_corpus({"ok.txt": "fine"})
+    with open(root / "huge.txt", "w") as handle:
+        handle.write("needle at the start\n")
+        handle.write(" " * 50_000_000)
+        handle.write("\nneedle at the end\n")
+    child = python(
+        f"""
+        import resource
+        from seedindex import Index
+        with Index.open({str(root)!r}, index_dir={str(index_dir)!r}) as ix:
+            print(len(ix.search("needle")))
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        """
+    )
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    found, peak_mb = map(int, out.split())
+    assert found == 2
+    assert peak_mb < 400, f"peak RSS {peak_mb} MB for a 50 MB file"
+
+
+def test_status_reports_counts_skips_and_staleness(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({"a.txt": "one\n\ntwo", "b.txt": b"\0binary"})
+    with Index.open(root, index_dir=index_dir) as ix:
+        stats = ix.stats()
+        assert (stats.files, stats.passages, stats.stale) == (1, 2, False)
+        assert stats.skipped == (("b.txt", "binary file (contains NUL bytes)"),)
+        assert stats.size_bytes > 0
+        assert stats.updated is not None
+        (root / "c.txt").write_text("three")
+        assert ix.stats().stale is True
+        ix.update()
+        assert ix.stats().stale is False
+
+
+def test_progress_is_reported_per_file(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({f"{n}.txt": f"file {n}" for n in range(5)})
+    calls: list[tuple[int, int, int]] = []
+    Index.open(root, index_dir=index_dir, progress=lambda *call: calls.append(call)).close()
+    assert calls[0] == (0, 5, 0)
+    assert calls[-1] == (5, 5, 5)
