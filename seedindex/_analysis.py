@@ -77,3 +77,7 @@ def normalize(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped)
+
+
+#: The stop words as index terms.
+STOP_TERMS = frozenset(term(word) for word in STOP_WORDS)

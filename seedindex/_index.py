@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
@@ -24,6 +25,7 @@ from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
 from ._engine import CorruptEngineError, Engine, EngineWriter
 from ._manifest import Entry, Manifest, SkippedEntry
+from ._passages import Span
 from ._results import Passage, to_passage
 from .errors import ConfigError, IndexDirError
 
@@ -109,17 +111,24 @@ class Index:
 
     # -- reading -------------------------------------------------------------
 
-    def search(self, text: str, *, limit: int = 10, strict: bool = False) -> list[Passage]:
-        """The passages matching ``text``, best first (ties by path, then offset)."""
-        if not isinstance(limit, int) or limit < 1:
-            raise ConfigError(f"limit must be a positive whole number, not {limit!r}")
-        searcher = self._require_engine().searcher()
+    def search(
+        self, text: str, *, limit: int = 10, strict: bool = False, per_file: int | None = None
+    ) -> list[Passage]:
+        """The passages matching ``text``, best first (ties by path, then offset).
+
+        ``per_file`` keeps at most that many passages of any one file.
+        """
+        _check_count("limit", limit)
+        if per_file is not None:
+            _check_count("per_file", per_file)
+        engine = self._require_engine()
+        searcher, postings = engine.searcher(), engine.postings()
         if self._parser is None:
             self._parser = _query.make_parser(searcher.schema)
         parsed = _query.parse(text, self._parser, strict=strict)
-        hits = _query.run(searcher, parsed, limit)
-        words = _query.query_words(parsed, text, searcher.reader()) if hits else ()
-        return [to_passage(hit, words, self.config.highlight) for hit in hits]
+        how = _query.plan(parsed, text, postings, searcher.reader())
+        hits = _query.run(searcher, postings, parsed, how, limit, per_file)
+        return [to_passage(hit, how.words, self.config.highlight) for hit in hits]
 
     def stats(self) -> Stats:
         """Counts, size, last update and whether the seeds changed since."""
@@ -295,7 +304,8 @@ def _apply(
             continue
         spans = _passages.split(document.text, config.max_passage_words)
         writer.delete(source.path)  # also after a crash left passages the manifest lacks
-        writer.add(source.path, document.text, spans)
+        title = _passages.title(document.text, spans)
+        writer.add(source.path, document.text, _with_context(spans, title, source.path), title)
         files[source.path] = Entry(source.size, source.mtime_ns, document.sha256, len(spans))
         counts["changed" if known is not None else "added"] += 1
         counts["written"] += len(spans)
@@ -314,6 +324,14 @@ def _apply(
     return report, after
 
 
+def _with_context(spans: list[Span], title: str, path: str) -> Iterator[tuple[Span, str]]:
+    """Each passage with the words it is also found by: its file's title and name."""
+    name = re.sub(r"[\W_]+", " ", PurePosixPath(path).stem)
+    for number, span in enumerate(spans):
+        # The title's own passage already holds the title's words.
+        yield span, name if number == 0 and title else f"{title}\n{name}"
+
+
 def _still_skipped(
     before: Manifest, scan: _documents.Scan, changes: _manifest.Changes
 ) -> dict[str, SkippedEntry]:
@@ -327,6 +345,11 @@ def _still_skipped(
         if entry.size >= 0 and path in present and path not in suspects
     )
     return skipped
+
+
+def _check_count(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
 
 
 def _create_engine(folder: Path) -> Engine:

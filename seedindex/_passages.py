@@ -21,6 +21,9 @@ _UNWRAPPED_LINE = 200
 # A run of this many characters without white space is cut anyway (it is no word).
 _MAX_RUN = 10_000
 
+# A first paragraph of at most this many words, followed by more, is the title.
+_TITLE_WORDS = 20
+
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"""[.!?…]["'’”)\]]*$""")
@@ -51,6 +54,16 @@ def split(text: str, max_words: int) -> list[Span]:
                 )
             )
     return spans
+
+
+def title(text: str, spans: list[Span]) -> str:
+    """The document's title: a short first paragraph (or Markdown heading), else ''."""
+    if len(spans) < 2:
+        return ""
+    first = text[spans[0].start : spans[0].end]
+    if len(first.split()) > _TITLE_WORDS:
+        return ""
+    return first.lstrip("#").strip()
 
 
 def _line_starts(text: str) -> list[int]:

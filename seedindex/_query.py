@@ -13,10 +13,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 from whoosh import query as wq
 from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlugin, syntax
 
 from . import _analysis
+from ._engine import Postings
+from ._ranking import TermPostings, best
 from ._results import Hit, QueryWord
 from .errors import QuerySyntaxError
 
@@ -25,6 +28,10 @@ _COORD_SCALE = 0.9
 # A "?" not followed by a word character ends a question; it is no wildcard.
 _QUESTION_MARK = re.compile(r"\?(?!\w)")
 _MAX_EXPANSION = 256
+# Near spellings of a word the index lacks, and fuzzy~ expansions, count half.
+_FUZZY_WEIGHT = 0.5
+_FUZZY_MIN_CHARS = 4
+_FUZZY_TWO_EDITS_CHARS = 8
 
 
 def make_parser(schema: Any) -> QueryParser:
@@ -54,10 +61,11 @@ def parse(text: str, parser: QueryParser, *, strict: bool = False) -> Any:
 
 
 def _rewrite(node: Any) -> Any:
-    """Mend two Whoosh readings a search-engine user would not expect.
+    """Mend Whoosh readings a search-engine user would not expect.
 
     ``a NOT b`` under OR grouping means "a, without b" (as in Lucene), not
-    "a, or anything without b"; and fuzzy words are stemmed like the index.
+    "a, or anything without b"; stop words among other OR-ed words are dropped
+    (inside phrases they stay); fuzzy words are stemmed like the index.
     """
     if isinstance(node, wq.FuzzyTerm):
         return _stemmed_fuzzy(node)
@@ -65,10 +73,17 @@ def _rewrite(node: Any) -> Any:
         node = node.apply(_rewrite)
     if isinstance(node, wq.Or):
         negated = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
-        kept = [c for c in node.subqueries if not isinstance(c, wq.Not)]
+        kept = _without_stop_words([c for c in node.subqueries if not isinstance(c, wq.Not)])
         if negated and kept:
             return wq.AndNot(_either(kept, node.scale), _either(negated, None))
+        if len(kept) < len(node.subqueries):
+            return _either(kept, node.scale)
     return node
+
+
+def _without_stop_words(queries: list[Any]) -> list[Any]:
+    content = [q for q in queries if not (type(q) is wq.Term and q.text in _analysis.STOP_TERMS)]
+    return content or queries
 
 
 def _either(queries: list[Any], scale: float | None) -> Any:
@@ -145,17 +160,65 @@ def _plain_words(text: str) -> Any:
     return wq.Or(list(terms.values()), scale=_COORD_SCALE)
 
 
-def query_words(parsed: Any, text: str, reader: Any) -> tuple[QueryWord, ...]:
-    """The positive words, patterns and phrases of a query, with their index terms."""
+@attrs.frozen
+class Plan:
+    """How a parsed query is ranked: the index terms to score, and the words to report."""
+
+    words: tuple[QueryWord, ...]
+    scored: tuple[tuple[str, float], ...]  # (index term, weight)
+    bag: bool  # plain words: every passage holding one matches, no Whoosh matching needed
+
+
+def plan(parsed: Any, text: str, postings: Postings, reader: Any) -> Plan:
+    """Decide what to score; plain words drop stop words and fall back to fuzzy spellings."""
     typed: dict[str, str] = {}
     for token in _analysis.tokens(text):
         typed.setdefault(token.term, text[token.start : token.end])
-    words = []
+    bag = _bag_of_terms(parsed)
+    if bag is not None:
+        return _plan_words(bag, typed, postings, reader)
+    words, scored = [], []
     for leaf in _positive_leaves(parsed):
-        terms = _leaf_terms(leaf, reader)
-        if terms:
-            words.append(QueryWord(_as_typed(leaf, typed), terms, isinstance(leaf, wq.Phrase)))
-    return tuple(words)
+        expanded = _leaf_terms(leaf, reader)
+        if expanded:
+            words.append(QueryWord(_as_typed(leaf, typed), expanded, isinstance(leaf, wq.Phrase)))
+            exact = getattr(leaf, "text", None)
+            weight = leaf.boost * (_FUZZY_WEIGHT if isinstance(leaf, wq.FuzzyTerm) else 1.0)
+            scored += [(term, leaf.boost if term == exact else weight) for term in expanded]
+    return Plan(tuple(words), tuple(scored), bag=False)
+
+
+def _bag_of_terms(parsed: Any) -> list[Any] | None:
+    """The terms of a query that is only words OR-ed together, else None."""
+    leaves = parsed.subqueries if type(parsed) is wq.Or else [parsed]
+    if all(type(leaf) is wq.Term and leaf.fieldname == "text" for leaf in leaves):
+        return list(leaves)
+    return None
+
+
+def _plan_words(leaves: list[Any], typed: dict[str, str], postings: Postings, reader: Any) -> Plan:
+    words, scored = [], []
+    for leaf in leaves:
+        word = typed.get(leaf.text, leaf.text)
+        if postings.terms("text", leaf.text)[0]:
+            words.append(QueryWord(word, frozenset([leaf.text])))
+            scored.append((leaf.text, leaf.boost))
+            continue
+        # A word the index does not know: look for its near spellings, ranked lower.
+        near = _near_spellings(leaf.text, reader)
+        if near:
+            words.append(QueryWord(word, near))
+            scored += [(term, leaf.boost * _FUZZY_WEIGHT) for term in near]
+    return Plan(tuple(words), tuple(scored), bag=True)
+
+
+def _near_spellings(term: str, reader: Any) -> frozenset[str]:
+    if len(term) < _FUZZY_MIN_CHARS:
+        return frozenset()
+    distance = 1 if len(term) < _FUZZY_TWO_EDITS_CHARS else 2
+    # Typos rarely touch the first letter; requiring it keeps the search fast.
+    near = reader.terms_within("text", term, distance, prefix=1)
+    return frozenset(_as_text(t) for t in near)
 
 
 def _as_typed(leaf: Any, typed: dict[str, str]) -> str:
@@ -191,28 +254,48 @@ def _leaf_terms(leaf: Any, reader: Any) -> frozenset[str]:
         return frozenset([leaf.text])
     expanded = set()
     for _field, term in leaf.existing_terms(reader, expand=True):
-        expanded.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+        expanded.add(_as_text(term))
         if len(expanded) >= _MAX_EXPANSION:
             break
     return frozenset(expanded)
 
 
-def run(searcher: Any, parsed: Any, limit: int) -> list[Hit]:
+def _as_text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+def run(
+    searcher: Any, postings: Postings, parsed: Any, how: Plan, limit: int, per_file: int | None
+) -> list[Hit]:
     """The best ``limit`` hits, by score, then path, then offset: always the same order."""
     if parsed is wq.NullQuery:
         return []
-    wanted = limit * 2
-    while True:
-        results = searcher.search(parsed, limit=wanted)
-        hits = [_hit(searcher, found.docnum, found.score) for found in results]
-        hits.sort(key=lambda h: (-h.score, h.path, h.start))
-        # Equal scores across the cut would make the order depend on the engine.
-        if len(hits) < wanted or hits[min(limit, len(hits)) - 1].score > hits[-1].score:
-            return hits[:limit]
-        wanted *= 4
+    terms = [TermPostings(t, w, *postings.terms("text", t)) for t, w in how.scored]
+    if how.bag:
+        scores = postings.corpus.score(terms)
+    else:
+        matching = _matches(parsed, searcher, postings)
+        scores = dict.fromkeys(matching, 0.0)
+        scores.update(postings.corpus.score(terms, only=matching))
+    top = best(scores, limit, postings.path, per_file)
+    return [_hit(searcher, doc, value) for doc, value in top]
 
 
-def _hit(searcher: Any, docnum: int, score: float | None) -> Hit:
+def _matches(node: Any, searcher: Any, postings: Postings) -> set[int]:
+    """The passages a query matches: words and boolean logic from our postings,
+    the rest (phrases, patterns, fields) from Whoosh's matchers."""
+    kind = type(node)
+    if kind is wq.Term and node.fieldname == "text":
+        return set(postings.terms("text", node.text)[0])
+    if kind in (wq.Or, wq.And):
+        parts = [_matches(child, searcher, postings) for child in node.subqueries]
+        return set.union(*parts) if kind is wq.Or else set.intersection(*parts)
+    if kind is wq.AndNot:
+        return _matches(node.a, searcher, postings) - _matches(node.b, searcher, postings)
+    return set(searcher.docs_for_query(node))
+
+
+def _hit(searcher: Any, docnum: int, score: float) -> Hit:
     stored = searcher.stored_fields(docnum)
     return Hit(
         path=stored["path"],
@@ -221,5 +304,5 @@ def _hit(searcher: Any, docnum: int, score: float | None) -> Hit:
         line=stored["line"],
         end_line=stored["end_line"],
         text=stored["text"],
-        score=float(score or 0.0),
+        score=score,
     )

@@ -80,7 +80,7 @@ def test_more_matched_words_rank_first(seed_index: Index) -> None:
 def test_results_are_ordered_by_score_then_path_then_offset(
     make_corpus: MakeCorpus, index_dir: Path
 ) -> None:
-    same = "the same words\n\nthe same words\n"
+    same = "the same words " * 8 + "\n\n" + "the same words " * 8
     root = make_corpus({"b.txt": same, "a.txt": same, "c.txt": "other"})
     hits = query("words", seeds=root, index_dir=index_dir)
     assert [(h.path, h.line) for h in hits] == [

@@ -1,0 +1,101 @@
+"""Okapi BM25 over passages, term at a time: the ranking every query shares.
+
+Engine-free: it takes each query term's postings (passage numbers and term
+frequencies) and the passages' lengths, and returns scores. The parameters were
+chosen on SciFact and CISI together (benchmarks/relevance.py), never per query.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Collection, Iterable, Sequence
+
+import attrs
+
+#: Term frequency saturation and length normalisation (the usual Lucene defaults).
+K1 = 1.2
+B = 0.75
+
+
+@attrs.frozen
+class TermPostings:
+    """One query term: its weight (boost) and the passages holding it."""
+
+    term: str
+    weight: float
+    ids: Sequence[int]
+    frequencies: Sequence[float]
+
+
+class Corpus:
+    """What BM25 needs of the whole index: passage count and length norms."""
+
+    def __init__(self, lengths: Sequence[int], live: int) -> None:
+        average = (sum(lengths) / len(lengths)) if lengths else 1.0
+        self.passages = live
+        self.norms = [K1 * (1.0 - B + B * length / average) for length in lengths]
+
+    def idf(self, frequency: int) -> float:
+        """Lucene's BM25 idf: always positive, small for words in most passages."""
+        return math.log(1.0 + (self.passages - frequency + 0.5) / (frequency + 0.5))
+
+    def score(
+        self, terms: Iterable[TermPostings], only: Collection[int] | None = None
+    ) -> dict[int, float]:
+        """BM25 score of every passage holding a term (of those in ``only``, if given)."""
+        norms = self.norms
+        scores: dict[int, float] = {}
+        get = scores.get
+        for term in terms:
+            weight = term.weight * self.idf(len(term.ids)) * (K1 + 1.0)
+            for doc, tf in zip(term.ids, term.frequencies, strict=True):
+                if only is None or doc in only:
+                    scores[doc] = get(doc, 0.0) + weight * tf / (tf + norms[doc])
+        return scores
+
+
+def best(
+    scores: dict[int, float],
+    limit: int,
+    path_of: Callable[[int], str],
+    per_file: int | None = None,
+) -> list[tuple[int, float]]:
+    """The best ``limit`` (passage, score) pairs; equal scores by path, then position.
+
+    With ``per_file``, at most that many passages of any one file.
+    """
+    wanted = limit if per_file is None else limit * 4
+    while True:
+        top = _top(scores, wanted, path_of)
+        chosen = top if per_file is None else _per_file(top, per_file, path_of)
+        if len(chosen) >= limit or len(top) == len(scores):
+            return chosen[:limit]
+        wanted *= 4
+
+
+def _top(
+    scores: dict[int, float], count: int, path_of: Callable[[int], str]
+) -> list[tuple[int, float]]:
+    """At least the ``count`` best, with every passage tied with the last of them."""
+    if count < len(scores):
+        threshold = heapq.nlargest(count, scores.values())[-1]
+        candidates = [(doc, value) for doc, value in scores.items() if value >= threshold]
+    else:
+        candidates = list(scores.items())
+    # Passages of a file are numbered in file order, so the number orders them by offset.
+    candidates.sort(key=lambda item: (-item[1], path_of(item[0]), item[0]))
+    return candidates
+
+
+def _per_file(
+    ranked: list[tuple[int, float]], per_file: int, path_of: Callable[[int], str]
+) -> list[tuple[int, float]]:
+    taken: dict[str, int] = {}
+    chosen = []
+    for doc, value in ranked:
+        path = path_of(doc)
+        if taken.get(path, 0) < per_file:
+            taken[path] = taken.get(path, 0) + 1
+            chosen.append((doc, value))
+    return chosen
