@@ -10,6 +10,7 @@ first. Text that cannot be read as syntax is searched as plain words, unless
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -165,27 +166,32 @@ class Plan:
     """How a parsed query is ranked: the index terms to score, and the words to report."""
 
     words: tuple[QueryWord, ...]
-    scored: tuple[tuple[str, float], ...]  # (index term, weight)
+    scored: tuple[tuple[str, float], ...]  # (index term, weight), each term once
     bag: bool  # plain words: every passage holding one matches, no Whoosh matching needed
 
 
 def plan(parsed: Any, text: str, postings: Postings, reader: Any) -> Plan:
     """Decide what to score; plain words drop stop words and fall back to fuzzy spellings."""
     typed: dict[str, str] = {}
+    counts: Counter[str] = Counter()
     for token in _analysis.tokens(text):
         typed.setdefault(token.term, text[token.start : token.end])
+        counts[token.term] += 1
     bag = _bag_of_terms(parsed)
     if bag is not None:
-        return _plan_words(bag, typed, postings, reader)
-    words, scored = [], []
+        return _plan_words(bag, typed, counts, postings, reader)
+    words: list[QueryWord] = []
+    scored: dict[str, float] = {}
     for leaf in _positive_leaves(parsed):
         expanded = _leaf_terms(leaf, reader)
-        if expanded:
-            words.append(QueryWord(_as_typed(leaf, typed), expanded, isinstance(leaf, wq.Phrase)))
-            exact = getattr(leaf, "text", None)
-            weight = leaf.boost * (_FUZZY_WEIGHT if isinstance(leaf, wq.FuzzyTerm) else 1.0)
-            scored += [(term, leaf.boost if term == exact else weight) for term in expanded]
-    return Plan(tuple(words), tuple(scored), bag=False)
+        if not expanded:
+            continue
+        words.append(QueryWord(_as_typed(leaf, typed), expanded, isinstance(leaf, wq.Phrase)))
+        near = _FUZZY_WEIGHT if isinstance(leaf, wq.FuzzyTerm) else 1.0
+        for term in expanded:
+            weight = leaf.boost * (max(1, counts[term]) if term in counts else near)
+            scored[term] = max(weight, scored.get(term, 0.0))
+    return Plan(tuple(words), tuple(scored.items()), bag=False)
 
 
 def _bag_of_terms(parsed: Any) -> list[Any] | None:
@@ -196,19 +202,27 @@ def _bag_of_terms(parsed: Any) -> list[Any] | None:
     return None
 
 
-def _plan_words(leaves: list[Any], typed: dict[str, str], postings: Postings, reader: Any) -> Plan:
+def _plan_words(
+    leaves: list[Any],
+    typed: dict[str, str],
+    counts: Counter[str],
+    postings: Postings,
+    reader: Any,
+) -> Plan:
     words, scored = [], []
     for leaf in leaves:
         word = typed.get(leaf.text, leaf.text)
+        # A word said twice in a long question matters more (BM25's query term frequency).
+        weight = leaf.boost * max(1, counts[leaf.text])
         if postings.terms("text", leaf.text)[0]:
             words.append(QueryWord(word, frozenset([leaf.text])))
-            scored.append((leaf.text, leaf.boost))
+            scored.append((leaf.text, weight))
             continue
         # A word the index does not know: look for its near spellings, ranked lower.
         near = _near_spellings(leaf.text, reader)
         if near:
             words.append(QueryWord(word, near))
-            scored += [(term, leaf.boost * _FUZZY_WEIGHT) for term in near]
+            scored += [(term, weight * _FUZZY_WEIGHT) for term in near]
     return Plan(tuple(words), tuple(scored), bag=True)
 
 
