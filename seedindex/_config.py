@@ -33,7 +33,7 @@ class Config:
         default=(".txt", ".md", ".rst", ".text"), converter=_extensions
     )
     #: Paragraphs with more words than this are split at sentence ends.
-    max_passage_words: int = attrs.field(default=300, validator=_positive)
+    max_passage_words: int = attrs.field(default=500, validator=_positive)
     #: Files larger than this many bytes are skipped with a warning.
     max_file_bytes: int = attrs.field(default=256 * 1024 * 1024, validator=_positive)
     #: Follow symbolic links that point outside the seeds folder.
