@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._config import Config
 from ._index import Index, Stats, UpdateReport, query
-from ._results import Passage
+from ._results import Explanation, Passage, TermScore
 from .errors import QuerySyntaxError, SeedIndexError
 
 try:
@@ -14,11 +14,13 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "Config",
+    "Explanation",
     "Index",
     "Passage",
     "QuerySyntaxError",
     "SeedIndexError",
     "Stats",
+    "TermScore",
     "UpdateReport",
     "__version__",
     "query",

@@ -19,11 +19,13 @@ from typing import Any, TextIO
 import attrs
 
 import seedindex
-from seedindex import Config, Index, Passage, SeedIndexError, UpdateReport
+from seedindex import Config, Explanation, Index, Passage, SeedIndexError, UpdateReport
 
 EXIT_FOUND, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
 _BOLD = ("\x1b[1;33m", "\x1b[0m")
+# With fewer results than this, a spelling suggestion is offered.
+_FEW = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="one JSON object per passage per line")
     search.add_argument("--strict", action="store_true", help="fail on malformed query syntax")
     search.add_argument(
+        "--per-file", type=_positive_int, metavar="N", help="at most N passages of any one file"
+    )
+    search.add_argument(
+        "--explain", action="store_true", help="show each query word's part in the score"
+    )
+    search.add_argument(
         "--no-update", action="store_true", help="search the index as it is, without updating"
     )
     search.add_argument(
@@ -74,10 +82,16 @@ def _parser() -> argparse.ArgumentParser:
     update = commands.add_parser("update", help="re-index only what changed in the seeds")
     update.set_defaults(run=_update)
 
+    similar = commands.add_parser("similar", help="print the passages most like one passage")
+    similar.add_argument("place", metavar="PATH:LINE", type=_place, help="e.g. notes.md:12")
+    similar.add_argument("-n", "--limit", type=_positive_int, default=10, help="at most N passages")
+    similar.add_argument("--json", action="store_true", help="one JSON object per passage per line")
+    similar.set_defaults(run=_similar)
+
     status = commands.add_parser("status", help="show what the index holds and if it is stale")
     status.set_defaults(run=_status)
 
-    for command in (search, build, update, status):
+    for command in (search, build, update, similar, status):
         command.add_argument("--seeds", metavar="DIR", help="folder of documents to search")
         command.add_argument("--index-dir", metavar="DIR", help="where the index is kept")
         command.add_argument(
@@ -96,22 +110,50 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _place(text: str) -> tuple[str, int]:
+    path, _colon, line = text.rpartition(":")
+    if not path or not line.isdigit():
+        raise argparse.ArgumentTypeError(f"expected PATH:LINE, not {text!r}")
+    return path, int(line)
+
+
 def _query(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and _is_terminal(sys.stdout))
     config = Config(highlight=_BOLD) if color and not args.json else Config()
-    passages = seedindex.query(
-        args.text,
-        limit=args.limit,
-        seeds=args.seeds,
-        index_dir=args.index_dir,
-        strict=args.strict,
-        config=config,
-        auto_update=not args.no_update,
-        progress=_progress_bar(args.quiet),
-    )
-    for passage in passages:
-        print(_as_json(passage) if args.json else _as_text(passage))
+    with _open(args, config=config, auto_update=not args.no_update) as ix:
+        passages = ix.search(
+            args.text, limit=args.limit, strict=args.strict, per_file=args.per_file
+        )
+        for passage in passages:
+            print(_as_json(passage) if args.json else _as_text(passage))
+            if args.explain:
+                _print_explanation(ix.explain(args.text, passage), args.json)
+        if len(passages) < _FEW:
+            suggestion = ix.suggest(args.text)
+            if suggestion and not args.quiet:
+                print(f"Did you mean: {suggestion}", file=sys.stderr)
     return EXIT_FOUND if passages else EXIT_NOTHING
+
+
+def _similar(args: argparse.Namespace) -> int:
+    with _open(args) as ix:
+        path, line = args.place
+        passages = ix.similar(ix.passage_at(path, line), limit=args.limit)
+        for passage in passages:
+            print(_as_json(passage) if args.json else _as_text(passage))
+    return EXIT_FOUND if passages else EXIT_NOTHING
+
+
+def _print_explanation(explanation: Explanation, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"explanation": attrs.asdict(explanation)}, ensure_ascii=False))
+        return
+    for part in explanation.terms:
+        print(
+            f"      {part.score:6.2f}  {part.word} ({part.term}): "
+            f"{part.frequency:g} in passage, idf {part.idf:.2f}, query weight {part.weight:g}"
+        )
+    print()
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -141,9 +183,15 @@ def _status(args: argparse.Namespace) -> int:
     return EXIT_FOUND
 
 
-def _open(args: argparse.Namespace) -> Index:
+def _open(
+    args: argparse.Namespace, config: Config | None = None, auto_update: bool = False
+) -> Index:
     return Index.open(
-        args.seeds, index_dir=args.index_dir, auto_update=False, progress=_progress_bar(args.quiet)
+        args.seeds,
+        index_dir=args.index_dir,
+        config=config,
+        auto_update=auto_update,
+        progress=_progress_bar(args.quiet),
     )
 
 

@@ -95,6 +95,7 @@ class Postings:
     """
 
     def __init__(self, reader: Any) -> None:
+        self._reader = reader
         self._leaves = list(reader.leaf_readers())
         self._cache: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         self._paths: list[Any] = []
@@ -114,6 +115,16 @@ class Postings:
                 self._cache.clear()
             cached = self._cache[key] = self._read(field, term)
         return cached
+
+    def frequency(self, term: str) -> int:
+        """How many live passages hold ``term``."""
+        return len(self.terms("text", term)[0])
+
+    def near(self, term: str, distance: int) -> list[str]:
+        """Index terms within ``distance`` edits of ``term``, sharing its first letter."""
+        # Typos rarely touch the first letter; requiring it keeps the search fast.
+        found = self._reader.terms_within("text", term, distance, prefix=1)
+        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in found]
 
     def path(self, doc: int) -> str:
         """The file a passage belongs to, from the path column (no stored fields read)."""
@@ -206,6 +217,11 @@ class Engine:
         if self._searcher is None:
             self._searcher = self._index.searcher()
         return self._searcher
+
+    def passages_of(self, path: str) -> list[tuple[int, dict[str, Any]]]:
+        """(passage number, stored fields) of every passage of the file at ``path``."""
+        searcher = self.searcher()
+        return [(n, searcher.stored_fields(n)) for n in searcher.document_numbers(path=path)]
 
     def postings(self) -> Postings:
         """Fast reads for ranking, for the current searcher."""

@@ -20,14 +20,14 @@ from typing import Any
 
 import attrs
 
-from . import _documents, _manifest, _passages, _query
+from . import _documents, _manifest, _passages, _query, _spelling
 from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
 from ._engine import CorruptEngineError, Engine, EngineWriter
 from ._manifest import Entry, Manifest, SkippedEntry
 from ._passages import Span
-from ._results import Passage, to_passage
-from .errors import ConfigError, IndexDirError
+from ._results import Explanation, Passage, to_passage
+from .errors import ConfigError, IndexDirError, PassageNotFoundError
 
 logger = logging.getLogger("seedindex")
 
@@ -123,12 +123,51 @@ class Index:
             _check_count("per_file", per_file)
         engine = self._require_engine()
         searcher, postings = engine.searcher(), engine.postings()
+        parsed, how = self._plan(text, strict)
+        hits = _query.run(searcher, postings, how, limit, per_file, parsed)
+        return [to_passage(hit, how.words, self.config.highlight) for hit in hits]
+
+    def suggest(self, text: str) -> str | None:
+        """The query with unknown words replaced by their likeliest spelling in the
+        index (``"humanitarain aid"`` -> ``"humanitarian aid"``), or None."""
+        engine = self._require_engine()
+        searcher = engine.searcher()
+        return _spelling.suggest(
+            text, engine.postings(), lambda doc: str(searcher.stored_fields(doc)["text"])
+        )
+
+    def passage_at(self, path: str, line: int) -> Passage:
+        """The passage of file ``path`` (relative to the seeds) that holds ``line``."""
+        for _doc, stored in self._require_engine().passages_of(path):
+            if stored["line"] <= line <= stored["end_line"]:
+                return to_passage(_query.hit(stored, 0.0), (), self.config.highlight)
+        raise PassageNotFoundError(f"no indexed passage at {path}:{line}")
+
+    def similar(self, passage: Passage, *, limit: int = 10) -> list[Passage]:
+        """Passages most like ``passage`` (more like this), best first, not itself."""
+        _check_count("limit", limit)
+        engine = self._require_engine()
+        how = _query.similar_plan(passage.text, engine.postings())
+        hits = _query.run(engine.searcher(), engine.postings(), how, limit + 1)
+        others = [h for h in hits if (h.path, h.start) != (passage.path, passage.start)]
+        return [to_passage(hit, how.words, self.config.highlight) for hit in others[:limit]]
+
+    def explain(self, text: str, passage: Passage) -> Explanation:
+        """Why ``passage`` scores as it does for ``text``: each query term's part."""
+        engine = self._require_engine()
+        for doc, stored in engine.passages_of(passage.path):
+            if stored["start"] == passage.start:
+                _parsed, how = self._plan(text, strict=False)
+                return _query.explain(how, engine.postings(), doc)
+        raise PassageNotFoundError(f"no indexed passage at {passage.path}:{passage.line}")
+
+    def _plan(self, text: str, strict: bool) -> tuple[Any, _query.Plan]:
+        engine = self._require_engine()
+        searcher = engine.searcher()
         if self._parser is None:
             self._parser = _query.make_parser(searcher.schema)
         parsed = _query.parse(text, self._parser, strict=strict)
-        how = _query.plan(parsed, text, postings, searcher.reader())
-        hits = _query.run(searcher, postings, parsed, how, limit, per_file)
-        return [to_passage(hit, how.words, self.config.highlight) for hit in hits]
+        return parsed, _query.plan(parsed, text, engine.postings(), searcher.reader())
 
     def stats(self) -> Stats:
         """Counts, size, last update and whether the seeds changed since."""

@@ -21,7 +21,7 @@ from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlu
 from . import _analysis
 from ._engine import Postings
 from ._ranking import TermPostings, best
-from ._results import Hit, QueryWord
+from ._results import Explanation, Hit, QueryWord, TermScore
 from .errors import QuerySyntaxError
 
 # Bonus for passages matching more of the words of an OR query (Whoosh's coord scale).
@@ -33,6 +33,8 @@ _MAX_EXPANSION = 256
 _FUZZY_WEIGHT = 0.5
 _FUZZY_MIN_CHARS = 4
 _FUZZY_TWO_EDITS_CHARS = 8
+# How many of a passage's words a more-like-this query keeps.
+_SIMILAR_TERMS = 25
 
 
 def make_parser(schema: Any) -> QueryParser:
@@ -179,7 +181,7 @@ def plan(parsed: Any, text: str, postings: Postings, reader: Any) -> Plan:
         counts[token.term] += 1
     bag = _bag_of_terms(parsed)
     if bag is not None:
-        return _plan_words(bag, typed, counts, postings, reader)
+        return _plan_words(bag, typed, counts, postings)
     words: list[QueryWord] = []
     scored: dict[str, float] = {}
     for leaf in _positive_leaves(parsed):
@@ -203,11 +205,7 @@ def _bag_of_terms(parsed: Any) -> list[Any] | None:
 
 
 def _plan_words(
-    leaves: list[Any],
-    typed: dict[str, str],
-    counts: Counter[str],
-    postings: Postings,
-    reader: Any,
+    leaves: list[Any], typed: dict[str, str], counts: Counter[str], postings: Postings
 ) -> Plan:
     words, scored = [], []
     for leaf in leaves:
@@ -219,20 +217,18 @@ def _plan_words(
             scored.append((leaf.text, weight))
             continue
         # A word the index does not know: look for its near spellings, ranked lower.
-        near = _near_spellings(leaf.text, reader)
+        near = frozenset(near_terms(leaf.text, postings))
         if near:
             words.append(QueryWord(word, near))
             scored += [(term, weight * _FUZZY_WEIGHT) for term in near]
     return Plan(tuple(words), tuple(scored), bag=True)
 
 
-def _near_spellings(term: str, reader: Any) -> frozenset[str]:
+def near_terms(term: str, postings: Postings) -> list[str]:
+    """Index terms a misspelt ``term`` may stand for (none for short words)."""
     if len(term) < _FUZZY_MIN_CHARS:
-        return frozenset()
-    distance = 1 if len(term) < _FUZZY_TWO_EDITS_CHARS else 2
-    # Typos rarely touch the first letter; requiring it keeps the search fast.
-    near = reader.terms_within("text", term, distance, prefix=1)
-    return frozenset(_as_text(t) for t in near)
+        return []
+    return postings.near(term, 1 if len(term) < _FUZZY_TWO_EDITS_CHARS else 2)
 
 
 def _as_typed(leaf: Any, typed: dict[str, str]) -> str:
@@ -278,13 +274,57 @@ def _as_text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
+def similar_plan(text: str, postings: Postings) -> Plan:
+    """More like this: a passage's most telling words, as one long bag-of-words query."""
+    counts = Counter(t.term for t in _analysis.tokens(text))
+    telling = sorted(
+        (
+            (tf * postings.corpus.idf(postings.frequency(term)), term)
+            for term, tf in counts.items()
+            if term not in _analysis.STOP_TERMS and postings.frequency(term) > 1
+        ),
+        reverse=True,
+    )[:_SIMILAR_TERMS]
+    typed = {t.term: text[t.start : t.end] for t in reversed(list(_analysis.tokens(text)))}
+    terms = sorted(term for _value, term in telling)
+    return Plan(
+        words=tuple(QueryWord(typed[t], frozenset([t])) for t in terms),
+        scored=tuple((t, float(counts[t])) for t in terms),
+        bag=True,
+    )
+
+
+def explain(how: Plan, postings: Postings, doc: int) -> Explanation:
+    """Each scored term's part in passage ``doc``'s score."""
+    terms = _term_postings(how, postings)
+    parts = postings.corpus.explain(terms, doc)
+    word_of = {term: word.text for word in how.words for term in word.terms}
+    scores = tuple(
+        TermScore(word_of.get(t.term, t.term), t.term, tf, idf, t.weight, value)
+        for t, (tf, idf, value) in zip(terms, parts, strict=True)
+    )
+    return Explanation(sum(s.score for s in scores), scores)
+
+
+def _term_postings(how: Plan, postings: Postings) -> list[TermPostings]:
+    return [TermPostings(t, w, *postings.terms("text", t)) for t, w in how.scored]
+
+
 def run(
-    searcher: Any, postings: Postings, parsed: Any, how: Plan, limit: int, per_file: int | None
+    searcher: Any,
+    postings: Postings,
+    how: Plan,
+    limit: int,
+    per_file: int | None = None,
+    parsed: Any = None,
 ) -> list[Hit]:
-    """The best ``limit`` hits, by score, then path, then offset: always the same order."""
+    """The best ``limit`` hits, by score, then path, then offset: always the same order.
+
+    ``parsed`` is needed only when the plan is not a bag of words.
+    """
     if parsed is wq.NullQuery:
         return []
-    terms = [TermPostings(t, w, *postings.terms("text", t)) for t, w in how.scored]
+    terms = _term_postings(how, postings)
     if how.bag:
         scores = postings.corpus.score(terms)
     else:
@@ -292,7 +332,7 @@ def run(
         scores = dict.fromkeys(matching, 0.0)
         scores.update(postings.corpus.score(terms, only=matching))
     top = best(scores, limit, postings.path, per_file)
-    return [_hit(searcher, doc, value) for doc, value in top]
+    return [hit(searcher.stored_fields(doc), value) for doc, value in top]
 
 
 def _matches(node: Any, searcher: Any, postings: Postings) -> set[int]:
@@ -309,8 +349,8 @@ def _matches(node: Any, searcher: Any, postings: Postings) -> set[int]:
     return set(searcher.docs_for_query(node))
 
 
-def _hit(searcher: Any, docnum: int, score: float) -> Hit:
-    stored = searcher.stored_fields(docnum)
+def hit(stored: dict[str, Any], score: float) -> Hit:
+    """A hit from a passage's stored fields."""
     return Hit(
         path=stored["path"],
         start=stored["start"],

@@ -7,6 +7,7 @@ chosen on SciFact and CISI together (benchmarks/relevance.py), never per query.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -48,11 +49,27 @@ class Corpus:
         scores: dict[int, float] = {}
         get = scores.get
         for term in terms:
-            weight = term.weight * self.idf(len(term.ids)) * (K1 + 1.0)
+            weight = self._weight(term)
             for doc, tf in zip(term.ids, term.frequencies, strict=True):
                 if only is None or doc in only:
                     scores[doc] = get(doc, 0.0) + weight * tf / (tf + norms[doc])
         return scores
+
+    def explain(self, terms: Iterable[TermPostings], doc: int) -> list[tuple[float, float, float]]:
+        """(frequency, idf, score) of each term in passage ``doc``, as ``score`` adds them."""
+        parts = []
+        for term in terms:
+            position = bisect.bisect_left(term.ids, doc)
+            if position < len(term.ids) and term.ids[position] == doc:
+                tf = term.frequencies[position]
+                value = self._weight(term) * tf / (tf + self.norms[doc])
+            else:
+                tf = value = 0.0
+            parts.append((tf, self.idf(len(term.ids)), value))
+        return parts
+
+    def _weight(self, term: TermPostings) -> float:
+        return term.weight * self.idf(len(term.ids)) * (K1 + 1.0)
 
 
 def best(

@@ -28,6 +28,26 @@ class Passage:
 
 
 @attrs.frozen
+class TermScore:
+    """One query term's part in a passage's score (BM25)."""
+
+    word: str  # as typed in the query
+    term: str  # the index term it became
+    frequency: float  # times the term is in the passage (with its title)
+    idf: float
+    weight: float  # the query's weight for it: boost x times in the query
+    score: float
+
+
+@attrs.frozen
+class Explanation:
+    """Why a passage scored as it did: ``score`` is the sum of the terms' scores."""
+
+    score: float
+    terms: tuple[TermScore, ...]
+
+
+@attrs.frozen
 class QueryWord:
     """A word, pattern or phrase of the query as typed, with the index terms it stands for.
 

@@ -11,6 +11,7 @@ __all__ = [
     "ForeignIndexError",
     "IndexDirError",
     "IndexLockedError",
+    "PassageNotFoundError",
     "QuerySyntaxError",
     "SeedIndexError",
     "SeedsError",
@@ -38,6 +39,12 @@ class QuerySyntaxError(SeedIndexError, ValueError):
         super().__init__(f"{message} at character {position + 1} of {query!r}")
         self.query = query
         self.position = position
+
+
+class PassageNotFoundError(SeedIndexError, LookupError):
+    """No indexed passage is at the place asked for."""
+
+    exit_code = 1
 
 
 class SeedsError(SeedIndexError, OSError):

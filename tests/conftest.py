@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -8,7 +8,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SEED_FILE = REPO / "seeds" / "000_843d840d5ed5f2d7.txt"
 
-MakeCorpus = Callable[[dict[str, str | bytes]], Path]
+MakeCorpus = Callable[[Mapping[str, str | bytes]], Path]
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def _isolated_cache(
 def make_corpus(tmp_path: Path) -> MakeCorpus:
     """Write {relative path: text or bytes} under a fresh seeds folder and return it."""
 
-    def make(files: dict[str, str | bytes]) -> Path:
+    def make(files: Mapping[str, str | bytes]) -> Path:
         root = tmp_path / "seeds"
         root.mkdir(exist_ok=True)
         for name, content in files.items():

@@ -122,5 +122,19 @@ def test_seeds_from_environment(make_corpus: MakeCorpus, index_dir: Path) -> Non
 
 def test_version_and_help() -> None:
     assert run("--version").stdout.startswith("seedindex ")
-    for command in ("query", "build", "update", "status"):
+    for command in ("query", "build", "update", "similar", "status"):
         assert run(command, "--help").returncode == 0
+
+
+def test_similar_explain_per_file_and_did_you_mean(index_dir: Path) -> None:
+    where = ["--index-dir", str(index_dir)]
+    similar = run("similar", f"{SEED_FILE.name}:5", "-n", "2", "--json", *where)
+    assert similar.returncode == 0, similar.stderr
+    assert [json.loads(line)["line"] for line in similar.stdout.splitlines()] != [5, 5]
+    assert_clean_failure(run("similar", "missing.txt:1", *where), 1)
+    explained = run("query", "medical supplies", "-n", "1", "--explain", *where)
+    assert "supplies (suppli): 1 in passage" in explained.stdout
+    per_file = run("query", "aid", "--per-file", "1", "--json", *where)
+    assert len(per_file.stdout.splitlines()) == 1
+    typo = run("query", "humanitarain convoyz", "-n", "1", *where)
+    assert "Did you mean: humanitarian convoys" in typo.stderr

@@ -118,3 +118,57 @@ def test_negated_words_are_not_reported_as_matches(ix: Index) -> None:
     (hit,) = [h for h in ix.search("aid NOT convoys") if h.line == 3]
     assert hit.terms == ("aid",)
     assert "convoys" not in hit.highlights.lower().replace("[[", "")
+
+
+def test_title_filter_and_titles_count_for_passages(ix: Index) -> None:
+    assert found(ix, "title:notes") == [("notes/c.md", 1), ("notes/c.md", 3), ("notes/c.md", 5)]
+    # "Notes" is the title of c.md: its passages are found by it, the title first.
+    assert found(ix, "notes") == [("notes/c.md", 1), ("notes/c.md", 3), ("notes/c.md", 5)]
+
+
+def test_stop_words_are_dropped_from_word_lists_but_kept_in_phrases(
+    make_corpus: MakeCorpus, tmp_path: Path
+) -> None:
+    root = make_corpus({"a.txt": "to be or not to be", "b.txt": "be quick, not slow"})
+    with Index.open(root, index_dir=tmp_path / "ix2") as ix2:
+        assert [h.path for h in ix2.search('"to be or not"')] == ["a.txt"]
+        assert [h.terms for h in ix2.search("the quick")] == [("quick",)]
+        assert {h.path for h in ix2.search("to be")} == {"a.txt", "b.txt"}  # only stop words
+
+
+def test_per_file_keeps_the_best_passages_of_each_file(ix: Index) -> None:
+    hits = ix.search("aid OR report", limit=10, per_file=1)
+    assert sorted(h.path for h in hits) == ["a.txt", "b.txt"]
+
+
+def test_explain_adds_up_to_the_score(ix: Index) -> None:
+    for text in ["aid convoys", '"medical aid" OR workers', "human* NOT convoys"]:
+        for hit in ix.search(text):
+            explanation = ix.explain(text, hit)
+            assert explanation.score == pytest.approx(hit.score)
+            assert all(part.score >= 0 for part in explanation.terms)
+
+
+def test_similar_passages(ix: Index) -> None:
+    (source,) = ix.search('"medical aid"')
+    similar = ix.similar(source)
+    assert source not in similar
+    # Of its words only "aid" is in other passages (words in one passage tell nothing).
+    assert sorted((h.path, h.line) for h in similar) == [("a.txt", 3), ("b.txt", 5)]
+    assert all(h.terms == ("aid",) for h in similar)
+    at = ix.passage_at("b.txt", 3)
+    assert (at.path, at.start, at.end, at.text) == (
+        source.path,
+        source.start,
+        source.end,
+        source.text,
+    )
+
+
+def test_passage_at_an_unknown_place(ix: Index) -> None:
+    from seedindex.errors import PassageNotFoundError
+
+    with pytest.raises(PassageNotFoundError):
+        ix.passage_at("b.txt", 99)
+    with pytest.raises(LookupError):
+        ix.passage_at("nope.txt", 1)
