@@ -7,6 +7,7 @@ Everything that knows Whoosh's storage lives here (and its query side in
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import warnings
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,8 @@ from ._passages import Span
 from ._ranking import Corpus
 
 _INDEX_NAME = "passages"
+# Memory Whoosh's writer may use for sorting postings before it spills to disk.
+_WRITER_MB = 256
 
 
 class Analyzer(Tokenizer):  # type: ignore[misc]
@@ -230,12 +233,24 @@ class Engine:
         return self._postings
 
     def refresh(self) -> None:
+        """See the last commit. (Not Whoosh's ``Searcher.refresh()``: whoosh-reloaded
+        2.7.5's reader reuse keeps segments that a merge removed, so passages repeat.)"""
         if self._searcher is not None:
-            self._searcher = self._searcher.refresh()
+            self._searcher.close()
+            self._searcher = None
             self._postings = None
 
-    def writer(self) -> EngineWriter:
-        return EngineWriter(self._index.writer(limitmb=128))
+    def writer(self, *, parallel: bool = False) -> EngineWriter:
+        """A writer; ``parallel`` analyses in one process per core (for large batches)."""
+        if parallel and (os.cpu_count() or 1) > 1:
+            # Each process writes a segment of its own; merging them would cost more
+            # than the parallel work saves, so they stay apart (multisegment).
+            whoosh_writer = self._index.writer(
+                procs=os.cpu_count(), multisegment=True, limitmb=_WRITER_MB // 2
+            )
+        else:
+            whoosh_writer = self._index.writer(limitmb=_WRITER_MB)
+        return EngineWriter(whoosh_writer)
 
     def close(self) -> None:
         if self._searcher is not None:

@@ -31,6 +31,9 @@ from .errors import ConfigError, IndexDirError, PassageNotFoundError
 
 logger = logging.getLogger("seedindex")
 
+# Batches of this many files or more are analysed by one process per core.
+_PARALLEL_FROM_FILES = 500
+
 #: Called while indexing with (files done, files to do, passages written).
 ProgressHook = Callable[[int, int, int], None]
 
@@ -290,7 +293,7 @@ class Index:
                 passages=before.passages,
                 seconds=time.monotonic() - began,
             )
-        writer = self._engine.writer()
+        writer = self._engine.writer(parallel=len(changes.suspects) >= _PARALLEL_FROM_FILES)
         try:
             report, after = _apply(writer, before, scan, changes, self.config, self._progress)
             writer.commit(replace_all=full)

@@ -265,3 +265,36 @@ def test_progress_is_reported_per_file(make_corpus: MakeCorpus, index_dir: Path)
     Index.open(root, index_dir=index_dir, progress=lambda *call: calls.append(call)).close()
     assert calls[0] == (0, 5, 0)
     assert calls[-1] == (5, 5, 5)
+
+
+def test_many_updates_in_one_open_index_never_repeat_passages(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    """Each update writes a segment and merges small ones: the open index must follow."""
+    root = make_corpus({"base.txt": "common base"})
+    with Index.open(root, index_dir=index_dir) as ix:
+        for number in range(12):
+            (root / f"f{number}.txt").write_text(f"common word{number}")
+            if number % 3 == 2:
+                (root / f"f{number - 1}.txt").unlink()
+            ix.update()
+            expected = len(list(root.iterdir()))
+            assert len(ix.search("common", limit=100)) == expected
+            assert ix.stats().passages == expected
+
+
+def test_parallel_build_gives_the_same_index(
+    make_corpus: MakeCorpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = {f"{n:02}.txt": f"Title {n}\n\nshared words and word{n} here" for n in range(40)}
+    root = make_corpus(texts)
+    with Index.open(root, index_dir=tmp_path / "serial") as serial:
+        expected = [(h.path, h.line, h.score) for h in serial.search("shared word7", limit=100)]
+    monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+    with Index.open(root, index_dir=tmp_path / "parallel") as parallel:
+        found = [(h.path, h.line, h.score) for h in parallel.search("shared word7", limit=100)]
+        assert found == expected
+        parallel.build()  # again, replacing the parallel segments
+        assert [(h.path, h.line, h.score) for h in parallel.search("shared word7", limit=100)] == (
+            expected
+        )
