@@ -78,7 +78,9 @@ def build_fts5(seeds: Path, out: Path) -> None:
     passages = passages_of(seeds)
     began = time.perf_counter()
     db = sqlite3.connect(out)
-    db.execute("CREATE VIRTUAL TABLE p USING fts5(text, path UNINDEXED, tokenize='porter unicode61')")
+    db.execute(
+        "CREATE VIRTUAL TABLE p USING fts5(text, path UNINDEXED, tokenize='porter unicode61')"
+    )
     db.executemany("INSERT INTO p (text, path) VALUES (?, ?)", [(t, p) for p, t in passages])
     db.commit()
     db.close()
@@ -293,10 +295,11 @@ def print_table(report: dict) -> None:  # type: ignore[type-arg]
         ratios = [_cell(mine / t) if mine and t else "" for t in theirs]
         print(f"| {label:26} | " + " | ".join(cells + ratios) + " |")
     c = report["cold"]
+    ratio = c["seedindex_cli_ms"] / c["import_whoosh_ms"]
     print(
         f"cold CLI query on the bundled seed: {c['seedindex_cli_ms']:.0f} ms; floors: "
         f"python -c pass {c['python_pass_ms']:.0f} ms, import whoosh.index+qparser "
-        f"{c['import_whoosh_ms']:.0f} ms (ratio {c['seedindex_cli_ms'] / c['import_whoosh_ms']:.2f})"
+        f"{c['import_whoosh_ms']:.0f} ms (ratio {ratio:.2f})"
     )
 
 
