@@ -1,16 +1,11 @@
 """seedindex: full-text search over a folder of documents, answered with exact passages."""
 
-from importlib.metadata import PackageNotFoundError, version
-
 from ._config import Config
 from ._index import Index, Stats, UpdateReport, query
 from ._results import Explanation, Passage, TermScore
 from .errors import QuerySyntaxError, SeedIndexError
 
-try:
-    __version__ = version("seedindex")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+__version__ = "0.1.0"  # setup.cfg reads it from here
 
 __all__ = [
     "Config",

@@ -48,13 +48,16 @@ class Token:
 
 def tokens(text: str) -> Iterator[Token]:
     """Every indexable word of ``text``, with offsets into ``text``."""
-    position = 0
+    for position, (found, start, end) in enumerate(spans(text)):
+        yield Token(found, position, start, end)
+
+
+def spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """(term, start, end) of every indexable word: ``tokens`` without the objects."""
     for match in _WORD.finditer(text):
-        word = match.group()
-        if len(word) > MAX_WORD_CHARS:
-            continue
-        yield Token(term(word), position, match.start(), match.end())
-        position += 1
+        start, end = match.span()
+        if end - start <= MAX_WORD_CHARS:
+            yield term(match.group()), start, end
 
 
 def words(text: str) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index, writing
+from whoosh import fields, index
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -63,17 +63,16 @@ class Analyzer(Tokenizer):  # type: ignore[misc]
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for found in _analysis.tokens(value):
-            token.text = found.term
-            token.boost = 1.0
-            token.stopped = False
+        token.boost = 1.0
+        token.stopped = False
+        for position, (term, start, end) in enumerate(_analysis.spans(value), start_pos):
+            token.text = term
             if keeporiginal:
-                token.original = value[found.start : found.end]
+                token.original = value[start:end]
             if positions:
-                token.pos = start_pos + found.position
+                token.pos = position
             if chars:
-                token.startchar = start_char + found.start
-                token.endchar = start_char + found.end
+                token.startchar, token.endchar = start_char + start, start_char + end
             yield token
 
 
@@ -285,7 +284,9 @@ class EngineWriter:
 
     def commit(self, *, replace_all: bool = False) -> None:
         """Publish the changes in one step; ``replace_all`` drops what was there before."""
-        self._writer.commit(mergetype=writing.CLEAR if replace_all else None)
+        from whoosh.writing import CLEAR
+
+        self._writer.commit(mergetype=CLEAR if replace_all else None)
 
     def cancel(self) -> None:
         """Drop what was written; safe after a commit that failed half-way."""

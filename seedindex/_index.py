@@ -84,7 +84,7 @@ class Index:
         self._lock = self._directory.lock(config.lock_timeout)
         self._progress = progress
         self._engine: Engine | None = None
-        self._parser: Any = None
+        self._reader: _query.QueryReader | None = None
 
     @classmethod
     def open(
@@ -167,9 +167,9 @@ class Index:
     def _plan(self, text: str, strict: bool) -> tuple[Any, _query.Plan]:
         engine = self._require_engine()
         searcher = engine.searcher()
-        if self._parser is None:
-            self._parser = _query.make_parser(searcher.schema)
-        parsed = _query.parse(text, self._parser, strict=strict)
+        if self._reader is None:
+            self._reader = _query.QueryReader(searcher.schema)
+        parsed = self._reader.parse(text, strict=strict)
         return parsed, _query.plan(parsed, text, engine.postings(), searcher.reader())
 
     def stats(self) -> Stats:

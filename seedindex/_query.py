@@ -16,7 +16,6 @@ from typing import Any
 
 import attrs
 from whoosh import query as wq
-from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlugin, syntax
 
 from . import _analysis
 from ._engine import Postings
@@ -24,10 +23,10 @@ from ._ranking import TermPostings, best
 from ._results import Explanation, Hit, QueryWord, TermScore
 from .errors import QuerySyntaxError
 
-# Bonus for passages matching more of the words of an OR query (Whoosh's coord scale).
-_COORD_SCALE = 0.9
 # A "?" not followed by a word character ends a question; it is no wildcard.
 _QUESTION_MARK = re.compile(r"\?(?!\w)")
+# Text without these is plain words, read without loading Whoosh's query parser.
+_SYNTAX = re.compile(r"""["()\[\]{}*~^:+\-]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b""")
 _MAX_EXPANSION = 256
 # Near spellings of a word the index lacks, and fuzzy~ expansions, count half.
 _FUZZY_WEIGHT = 0.5
@@ -37,30 +36,48 @@ _FUZZY_TWO_EDITS_CHARS = 8
 _SIMILAR_TERMS = 25
 
 
-def make_parser(schema: Any) -> QueryParser:
-    """The parser for an index's schema; make it once and keep it."""
-    parser = QueryParser("text", schema, group=OrGroup.factory(_COORD_SCALE))
-    parser.remove_plugin_class(SingleQuotePlugin)  # apostrophes are part of words
-    parser.add_plugin(FuzzyTermPlugin())
-    return parser
+class QueryReader:
+    """Turns query text into Whoosh queries for one index schema."""
+
+    def __init__(self, schema: Any) -> None:
+        self._schema = schema
+        self._parser: Any = None
+
+    def parse(self, text: str, *, strict: bool = False) -> Any:
+        """The Whoosh query for ``text``; lenient unless ``strict``."""
+        if _is_plain(text):
+            return _rewrite(_plain_words(text))
+        parser = self._whoosh_parser()
+        cleaned = _QUESTION_MARK.sub(" ", text)
+        problem = _syntax_problem(parser, cleaned)
+        if problem is not None:
+            message, position = problem
+            if strict:
+                raise QuerySyntaxError(message, query=text, position=position)
+            return _rewrite(_plain_words(text))
+        try:
+            parsed = parser.parse(cleaned)
+        except Exception as exc:  # Whoosh raises assorted errors on odd input
+            if strict:
+                raise QuerySyntaxError(str(exc), query=text, position=0) from None
+            return _rewrite(_plain_words(text))
+        return _rewrite(parsed) if parsed is not None else wq.NullQuery
+
+    def _whoosh_parser(self) -> Any:
+        if self._parser is None:
+            from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlugin
+
+            self._parser = QueryParser("text", self._schema, group=OrGroup)
+            self._parser.remove_plugin_class(SingleQuotePlugin)  # apostrophes are in words
+            self._parser.add_plugin(FuzzyTermPlugin())
+        return self._parser
 
 
-def parse(text: str, parser: QueryParser, *, strict: bool = False) -> Any:
-    """The Whoosh query for ``text``; lenient unless ``strict``."""
-    cleaned = _QUESTION_MARK.sub(" ", text)
-    problem = _syntax_problem(parser, cleaned)
-    if problem is not None:
-        message, position = problem
-        if strict:
-            raise QuerySyntaxError(message, query=text, position=position)
-        return _plain_words(text)
-    try:
-        parsed = parser.parse(cleaned)
-    except Exception as exc:  # Whoosh raises assorted errors on odd input
-        if strict:
-            raise QuerySyntaxError(str(exc), query=text, position=0) from None
-        return _plain_words(text)
-    return _rewrite(parsed) if parsed is not None else wq.NullQuery
+def _is_plain(text: str) -> bool:
+    """Only words and punctuation that is no syntax, each word one index term."""
+    if _SYNTAX.search(text):
+        return False
+    return all(len(_analysis.words(chunk)) <= 1 for chunk in _QUESTION_MARK.sub(" ", text).split())
 
 
 def _rewrite(node: Any) -> Any:
@@ -78,9 +95,9 @@ def _rewrite(node: Any) -> Any:
         negated = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
         kept = _without_stop_words([c for c in node.subqueries if not isinstance(c, wq.Not)])
         if negated and kept:
-            return wq.AndNot(_either(kept, node.scale), _either(negated, None))
+            return wq.AndNot(_either(kept), _either(negated))
         if len(kept) < len(node.subqueries):
-            return _either(kept, node.scale)
+            return _either(kept)
     return node
 
 
@@ -89,8 +106,8 @@ def _without_stop_words(queries: list[Any]) -> list[Any]:
     return content or queries
 
 
-def _either(queries: list[Any], scale: float | None) -> Any:
-    return queries[0] if len(queries) == 1 else wq.Or(queries, scale=scale)
+def _either(queries: list[Any]) -> Any:
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
 def _stemmed_fuzzy(node: Any) -> Any:
@@ -105,7 +122,7 @@ def _stemmed_fuzzy(node: Any) -> Any:
     return stemmed
 
 
-def _syntax_problem(parser: QueryParser, text: str) -> tuple[str, int] | None:
+def _syntax_problem(parser: Any, text: str) -> tuple[str, int] | None:
     """The first syntax error in ``text`` as (message, position), or None."""
     balance = _unbalanced(text)
     if balance is not None:
@@ -114,8 +131,10 @@ def _syntax_problem(parser: QueryParser, text: str) -> tuple[str, int] | None:
         tree = parser.process(text)
     except Exception as exc:
         return str(exc), 0
-    for node in _walk(tree):
-        if isinstance(node, syntax.ErrorNode):
+    from whoosh.qparser.syntax import ErrorNode
+
+    for node in _walk(tree, ErrorNode):
+        if isinstance(node, ErrorNode):
             return str(node.message), node.startchar or 0
     return None
 
@@ -142,12 +161,12 @@ def _unbalanced(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _walk(node: Any) -> Iterator[Any]:
+def _walk(node: Any, stop: type) -> Iterator[Any]:
     yield node
-    if isinstance(node, syntax.ErrorNode):
+    if isinstance(node, stop):
         return
     for child in getattr(node, "nodes", ()) or ():
-        yield from _walk(child)
+        yield from _walk(child, stop)
 
 
 def _plain_words(text: str) -> Any:
@@ -160,7 +179,7 @@ def _plain_words(text: str) -> Any:
             terms[token.term] = term
     if not terms:
         return wq.NullQuery
-    return wq.Or(list(terms.values()), scale=_COORD_SCALE)
+    return wq.Or(list(terms.values()))
 
 
 @attrs.frozen
