@@ -12,7 +12,7 @@ import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import fields, index
 from whoosh.analysis import Token as WhooshToken
@@ -21,8 +21,10 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
 from . import _analysis
-from ._passages import Span
 from ._ranking import Corpus
+
+if TYPE_CHECKING:
+    from ._passages import Span
 
 _INDEX_NAME = "passages"
 # Memory Whoosh's writer may use for sorting postings before it spills to disk.
@@ -184,6 +186,7 @@ class Engine:
 
     def __init__(self, whoosh_index: Any) -> None:
         self._index = whoosh_index
+        self._reader: Any = None
         self._searcher: Any = None
         self._postings: Postings | None = None
 
@@ -214,30 +217,47 @@ class Engine:
         generation: int = self._index.latest_generation()
         return generation
 
+    def reader(self) -> Any:
+        """One reader kept open for every query, brought up to date after writes."""
+        if self._reader is None:
+            self._reader = self._index.reader()
+        return self._reader
+
     def searcher(self) -> Any:
-        """One searcher kept open for every query, brought up to date after writes."""
+        """A searcher over the same reader (for Whoosh's own matching)."""
         if self._searcher is None:
-            self._searcher = self._index.searcher()
+            from whoosh.searching import Searcher
+
+            self._searcher = Searcher(self.reader(), fromindex=self._index)
         return self._searcher
+
+    def stored(self, doc: int) -> dict[str, Any]:
+        """A passage's stored fields."""
+        fields: dict[str, Any] = self.reader().stored_fields(doc)
+        return fields
 
     def passages_of(self, path: str) -> list[tuple[int, dict[str, Any]]]:
         """(passage number, stored fields) of every passage of the file at ``path``."""
-        searcher = self.searcher()
-        return [(n, searcher.stored_fields(n)) for n in searcher.document_numbers(path=path)]
+        postings = self.postings()
+        return [(n, self.stored(n)) for n in postings.terms("path", path)[0]]
 
     def postings(self) -> Postings:
         """Fast reads for ranking, for the current searcher."""
         if self._postings is None:
-            self._postings = Postings(self.searcher().reader())
+            self._postings = Postings(self.reader())
         return self._postings
 
     def refresh(self) -> None:
         """See the last commit. (Not Whoosh's ``Searcher.refresh()``: whoosh-reloaded
         2.7.5's reader reuse keeps segments that a merge removed, so passages repeat.)"""
+        self._close_reader()
+
+    def _close_reader(self) -> None:
         if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-            self._postings = None
+            self._searcher.close()  # closes the reader too
+        elif self._reader is not None:
+            self._reader.close()
+        self._searcher = self._reader = self._postings = None
 
     def writer(self, *, parallel: bool = False) -> EngineWriter:
         """A writer; ``parallel`` analyses in one process per core (for large batches)."""
@@ -252,9 +272,7 @@ class Engine:
         return EngineWriter(whoosh_writer)
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        self._close_reader()
         self._index.close()
 
 

@@ -16,18 +16,20 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _documents, _manifest, _passages, _query, _spelling
+from . import _documents, _manifest, _query
 from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
 from ._engine import CorruptEngineError, Engine, EngineWriter
 from ._manifest import Entry, Manifest, SkippedEntry
-from ._passages import Span
 from ._results import Explanation, Passage, to_passage
 from .errors import ConfigError, IndexDirError, PassageNotFoundError
+
+if TYPE_CHECKING:
+    from ._passages import Span
 
 logger = logging.getLogger("seedindex")
 
@@ -84,7 +86,7 @@ class Index:
         self._lock = self._directory.lock(config.lock_timeout)
         self._progress = progress
         self._engine: Engine | None = None
-        self._reader: _query.QueryReader | None = None
+        self._syntax: Any = None
 
     @classmethod
     def open(
@@ -125,19 +127,17 @@ class Index:
         if per_file is not None:
             _check_count("per_file", per_file)
         engine = self._require_engine()
-        searcher, postings = engine.searcher(), engine.postings()
         parsed, how = self._plan(text, strict)
-        hits = _query.run(searcher, postings, how, limit, per_file, parsed)
+        hits = _query.run(engine, how, limit, per_file, parsed)
         return [to_passage(hit, how.words, self.config.highlight) for hit in hits]
 
     def suggest(self, text: str) -> str | None:
         """The query with unknown words replaced by their likeliest spelling in the
         index (``"humanitarain aid"`` -> ``"humanitarian aid"``), or None."""
+        from . import _spelling
+
         engine = self._require_engine()
-        searcher = engine.searcher()
-        return _spelling.suggest(
-            text, engine.postings(), lambda doc: str(searcher.stored_fields(doc)["text"])
-        )
+        return _spelling.suggest(text, engine.postings(), lambda doc: engine.stored(doc)["text"])
 
     def passage_at(self, path: str, line: int) -> Passage:
         """The passage of file ``path`` (relative to the seeds) that holds ``line``."""
@@ -151,7 +151,7 @@ class Index:
         _check_count("limit", limit)
         engine = self._require_engine()
         how = _query.similar_plan(passage.text, engine.postings())
-        hits = _query.run(engine.searcher(), engine.postings(), how, limit + 1)
+        hits = _query.run(engine, how, limit + 1)
         others = [h for h in hits if (h.path, h.start) != (passage.path, passage.start)]
         return [to_passage(hit, how.words, self.config.highlight) for hit in others[:limit]]
 
@@ -165,12 +165,16 @@ class Index:
         raise PassageNotFoundError(f"no indexed passage at {passage.path}:{passage.line}")
 
     def _plan(self, text: str, strict: bool) -> tuple[Any, _query.Plan]:
+        """The parsed query (None for plain words) and how to rank it."""
         engine = self._require_engine()
-        searcher = engine.searcher()
-        if self._reader is None:
-            self._reader = _query.QueryReader(searcher.schema)
-        parsed = self._reader.parse(text, strict=strict)
-        return parsed, _query.plan(parsed, text, engine.postings(), searcher.reader())
+        if _query.is_plain(text):
+            return None, _query.plain_plan(text, engine.postings())
+        from . import _syntax  # the query language, loaded only for queries that use it
+
+        if self._syntax is None:
+            self._syntax = _syntax.QueryReader(engine.reader().schema)
+        parsed = self._syntax.parse(text, strict=strict)
+        return parsed, _syntax.plan(parsed, text, engine.postings(), engine.reader())
 
     def stats(self) -> Stats:
         """Counts, size, last update and whether the seeds changed since."""
@@ -321,6 +325,8 @@ def _apply(
     progress: ProgressHook | None,
 ) -> tuple[UpdateReport, Manifest]:
     """Write the changed files' passages; return the report and the new manifest."""
+    from . import _passages  # writing only: a search does not load it
+
     files = dict(before.files)
     skipped = _still_skipped(before, scan, changes)
     counts = dict.fromkeys(("added", "changed", "removed", "touched", "written"), 0)

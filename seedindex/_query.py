@@ -1,245 +1,85 @@
-"""Reading query text and running it against the Whoosh index.
+"""Planning and running a query: which index terms to score, and the best passages.
 
-The query language is Whoosh's: words, "phrases" (with ~N slop), AND/OR/NOT
-and parentheses, prefix* and wild?cards, fuzzy~ terms, field:value filters and
-^boosts. Words without operators are OR-ed, passages holding more of them
-first. Text that cannot be read as syntax is searched as plain words, unless
-``strict`` asks for a ``QuerySyntaxError``.
+Plain words (most queries) are planned here from the analyzer alone; text with
+query syntax goes through ``_syntax``, loaded only then, so a plain query never
+imports Whoosh's query parser.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import attrs
-from whoosh import query as wq
 
 from . import _analysis
-from ._engine import Postings
+from ._engine import Engine, Postings
 from ._ranking import TermPostings, best
 from ._results import Explanation, Hit, QueryWord, TermScore
-from .errors import QuerySyntaxError
 
-# A "?" not followed by a word character ends a question; it is no wildcard.
-_QUESTION_MARK = re.compile(r"\?(?!\w)")
-# Text without these is plain words, read without loading Whoosh's query parser.
+# Text without these is plain words.
 _SYNTAX = re.compile(r"""["()\[\]{}*~^:+\-]|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b""")
-_MAX_EXPANSION = 256
-# Near spellings of a word the index lacks, and fuzzy~ expansions, count half.
-_FUZZY_WEIGHT = 0.5
+#: A "?" not followed by a word character ends a question; it is no wildcard.
+QUESTION_MARK = re.compile(r"\?(?!\w)")
+#: Near spellings of a word the index lacks, and fuzzy~ expansions, count half.
+FUZZY_WEIGHT = 0.5
 _FUZZY_MIN_CHARS = 4
 _FUZZY_TWO_EDITS_CHARS = 8
 # How many of a passage's words a more-like-this query keeps.
 _SIMILAR_TERMS = 25
 
 
-class QueryReader:
-    """Turns query text into Whoosh queries for one index schema."""
-
-    def __init__(self, schema: Any) -> None:
-        self._schema = schema
-        self._parser: Any = None
-
-    def parse(self, text: str, *, strict: bool = False) -> Any:
-        """The Whoosh query for ``text``; lenient unless ``strict``."""
-        if _is_plain(text):
-            return _rewrite(_plain_words(text))
-        parser = self._whoosh_parser()
-        cleaned = _QUESTION_MARK.sub(" ", text)
-        problem = _syntax_problem(parser, cleaned)
-        if problem is not None:
-            message, position = problem
-            if strict:
-                raise QuerySyntaxError(message, query=text, position=position)
-            return _rewrite(_plain_words(text))
-        try:
-            parsed = parser.parse(cleaned)
-        except Exception as exc:  # Whoosh raises assorted errors on odd input
-            if strict:
-                raise QuerySyntaxError(str(exc), query=text, position=0) from None
-            return _rewrite(_plain_words(text))
-        return _rewrite(parsed) if parsed is not None else wq.NullQuery
-
-    def _whoosh_parser(self) -> Any:
-        if self._parser is None:
-            from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlugin
-
-            self._parser = QueryParser("text", self._schema, group=OrGroup)
-            self._parser.remove_plugin_class(SingleQuotePlugin)  # apostrophes are in words
-            self._parser.add_plugin(FuzzyTermPlugin())
-        return self._parser
-
-
-def _is_plain(text: str) -> bool:
-    """Only words and punctuation that is no syntax, each word one index term."""
-    if _SYNTAX.search(text):
-        return False
-    return all(len(_analysis.words(chunk)) <= 1 for chunk in _QUESTION_MARK.sub(" ", text).split())
-
-
-def _rewrite(node: Any) -> Any:
-    """Mend Whoosh readings a search-engine user would not expect.
-
-    ``a NOT b`` under OR grouping means "a, without b" (as in Lucene), not
-    "a, or anything without b"; stop words among other OR-ed words are dropped
-    (inside phrases they stay); fuzzy words are stemmed like the index.
-    """
-    if isinstance(node, wq.FuzzyTerm):
-        return _stemmed_fuzzy(node)
-    if not node.is_leaf():
-        node = node.apply(_rewrite)
-    if isinstance(node, wq.Or):
-        negated = [c.query for c in node.subqueries if isinstance(c, wq.Not)]
-        kept = _without_stop_words([c for c in node.subqueries if not isinstance(c, wq.Not)])
-        if negated and kept:
-            return wq.AndNot(_either(kept), _either(negated))
-        if len(kept) < len(node.subqueries):
-            return _either(kept)
-    return node
-
-
-def _without_stop_words(queries: list[Any]) -> list[Any]:
-    content = [q for q in queries if not (type(q) is wq.Term and q.text in _analysis.STOP_TERMS)]
-    return content or queries
-
-
-def _either(queries: list[Any]) -> Any:
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
-
-
-def _stemmed_fuzzy(node: Any) -> Any:
-    stemmed = wq.FuzzyTerm(
-        node.fieldname,
-        _analysis.term(node.text),
-        boost=node.boost,
-        maxdist=node.maxdist,
-        prefixlength=node.prefixlength,
-    )
-    stemmed.startchar, stemmed.endchar = node.startchar, node.endchar
-    return stemmed
-
-
-def _syntax_problem(parser: Any, text: str) -> tuple[str, int] | None:
-    """The first syntax error in ``text`` as (message, position), or None."""
-    balance = _unbalanced(text)
-    if balance is not None:
-        return balance
-    try:
-        tree = parser.process(text)
-    except Exception as exc:
-        return str(exc), 0
-    from whoosh.qparser.syntax import ErrorNode
-
-    for node in _walk(tree, ErrorNode):
-        if isinstance(node, ErrorNode):
-            return str(node.message), node.startchar or 0
-    return None
-
-
-def _unbalanced(text: str) -> tuple[str, int] | None:
-    """Whoosh reads unclosed quotes and parentheses silently; a strict reader should not."""
-    depth = 0
-    in_phrase_from = -1
-    for position, char in enumerate(text):
-        if char == '"':
-            in_phrase_from = -1 if in_phrase_from >= 0 else position
-        elif in_phrase_from >= 0:
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                return "unmatched ')'", position
-            depth -= 1
-    if in_phrase_from >= 0:
-        return "unclosed '\"'", in_phrase_from
-    if depth:
-        return "unclosed '('", text.rindex("(")
-    return None
-
-
-def _walk(node: Any, stop: type) -> Iterator[Any]:
-    yield node
-    if isinstance(node, stop):
-        return
-    for child in getattr(node, "nodes", ()) or ():
-        yield from _walk(child, stop)
-
-
-def _plain_words(text: str) -> Any:
-    """Every word of ``text`` OR-ed, with no syntax at all."""
-    terms: dict[str, Any] = {}
-    for token in _analysis.tokens(text):
-        if token.term not in terms:
-            term = wq.Term("text", token.term)
-            term.startchar, term.endchar = token.start, token.end
-            terms[token.term] = term
-    if not terms:
-        return wq.NullQuery
-    return wq.Or(list(terms.values()))
-
-
 @attrs.frozen
 class Plan:
-    """How a parsed query is ranked: the index terms to score, and the words to report."""
+    """How a query is ranked: the index terms to score, and the words to report."""
 
     words: tuple[QueryWord, ...]
     scored: tuple[tuple[str, float], ...]  # (index term, weight), each term once
     bag: bool  # plain words: every passage holding one matches, no Whoosh matching needed
 
 
-def plan(parsed: Any, text: str, postings: Postings, reader: Any) -> Plan:
-    """Decide what to score; plain words drop stop words and fall back to fuzzy spellings."""
+def is_plain(text: str) -> bool:
+    """Only words and punctuation that is no syntax, each word one index term."""
+    if _SYNTAX.search(text):
+        return False
+    return all(len(_analysis.words(chunk)) <= 1 for chunk in QUESTION_MARK.sub(" ", text).split())
+
+
+def plain_plan(text: str, postings: Postings) -> Plan:
+    """The plan of plain words: stop words dropped unless there is nothing else."""
+    typed, counts = typed_words(text)
+    content = [t for t in counts if t not in _analysis.STOP_TERMS] or list(counts)
+    return plan_words([(term, 1.0) for term in content], typed, counts, postings)
+
+
+def typed_words(text: str) -> tuple[dict[str, str], Counter[str]]:
+    """Each index term of ``text`` as first typed, and how often it comes."""
     typed: dict[str, str] = {}
     counts: Counter[str] = Counter()
-    for token in _analysis.tokens(text):
-        typed.setdefault(token.term, text[token.start : token.end])
-        counts[token.term] += 1
-    bag = _bag_of_terms(parsed)
-    if bag is not None:
-        return _plan_words(bag, typed, counts, postings)
-    words: list[QueryWord] = []
-    scored: dict[str, float] = {}
-    for leaf in _positive_leaves(parsed):
-        expanded = _leaf_terms(leaf, reader)
-        if not expanded:
-            continue
-        words.append(QueryWord(_as_typed(leaf, typed), expanded, isinstance(leaf, wq.Phrase)))
-        near = _FUZZY_WEIGHT if isinstance(leaf, wq.FuzzyTerm) else 1.0
-        for term in expanded:
-            weight = leaf.boost * (max(1, counts[term]) if term in counts else near)
-            scored[term] = max(weight, scored.get(term, 0.0))
-    return Plan(tuple(words), tuple(scored.items()), bag=False)
+    for term, start, end in _analysis.spans(text):
+        typed.setdefault(term, text[start:end])
+        counts[term] += 1
+    return typed, counts
 
 
-def _bag_of_terms(parsed: Any) -> list[Any] | None:
-    """The terms of a query that is only words OR-ed together, else None."""
-    leaves = parsed.subqueries if type(parsed) is wq.Or else [parsed]
-    if all(type(leaf) is wq.Term and leaf.fieldname == "text" for leaf in leaves):
-        return list(leaves)
-    return None
-
-
-def _plan_words(
-    leaves: list[Any], typed: dict[str, str], counts: Counter[str], postings: Postings
+def plan_words(
+    terms: list[tuple[str, float]], typed: dict[str, str], counts: Counter[str], postings: Postings
 ) -> Plan:
+    """Score each (term, boost); a term the index lacks stands for its near spellings."""
     words, scored = [], []
-    for leaf in leaves:
-        word = typed.get(leaf.text, leaf.text)
+    for term, boost in terms:
+        word = typed.get(term, term)
         # A word said twice in a long question matters more (BM25's query term frequency).
-        weight = leaf.boost * max(1, counts[leaf.text])
-        if postings.terms("text", leaf.text)[0]:
-            words.append(QueryWord(word, frozenset([leaf.text])))
-            scored.append((leaf.text, weight))
+        weight = boost * max(1, counts[term])
+        if postings.frequency(term):
+            words.append(QueryWord(word, frozenset([term])))
+            scored.append((term, weight))
             continue
-        # A word the index does not know: look for its near spellings, ranked lower.
-        near = frozenset(near_terms(leaf.text, postings))
+        near = frozenset(near_terms(term, postings))
         if near:
             words.append(QueryWord(word, near))
-            scored += [(term, weight * _FUZZY_WEIGHT) for term in near]
+            scored += [(t, weight * FUZZY_WEIGHT) for t in near]
     return Plan(tuple(words), tuple(scored), bag=True)
 
 
@@ -248,49 +88,6 @@ def near_terms(term: str, postings: Postings) -> list[str]:
     if len(term) < _FUZZY_MIN_CHARS:
         return []
     return postings.near(term, 1 if len(term) < _FUZZY_TWO_EDITS_CHARS else 2)
-
-
-def _as_typed(leaf: Any, typed: dict[str, str]) -> str:
-    """How the user wrote a query leaf, as near as the parsed query tells."""
-    if isinstance(leaf, wq.Phrase):
-        return " ".join(typed.get(word, word) for word in leaf.words)
-    if isinstance(leaf, wq.Prefix):
-        return f"{leaf.text}*"
-    if isinstance(leaf, wq.FuzzyTerm):
-        return f"{typed.get(leaf.text, leaf.text)}~"
-    return str(typed.get(leaf.text, leaf.text))
-
-
-def _positive_leaves(node: Any) -> Iterator[Any]:
-    if isinstance(node, wq.Not):
-        return
-    if isinstance(node, wq.AndNot):
-        yield from _positive_leaves(node.a)
-        return
-    if isinstance(node, wq.Phrase) or node.is_leaf():
-        yield node
-        return
-    for child in node.children():
-        yield from _positive_leaves(child)
-
-
-def _leaf_terms(leaf: Any, reader: Any) -> frozenset[str]:
-    if getattr(leaf, "fieldname", None) != "text":
-        return frozenset()
-    if isinstance(leaf, wq.Phrase):
-        return frozenset(leaf.words)
-    if isinstance(leaf, wq.Term) and not isinstance(leaf, wq.MultiTerm):
-        return frozenset([leaf.text])
-    expanded = set()
-    for _field, term in leaf.existing_terms(reader, expand=True):
-        expanded.add(_as_text(term))
-        if len(expanded) >= _MAX_EXPANSION:
-            break
-    return frozenset(expanded)
-
-
-def _as_text(term: str | bytes) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def similar_plan(text: str, postings: Postings) -> Plan:
@@ -330,8 +127,7 @@ def _term_postings(how: Plan, postings: Postings) -> list[TermPostings]:
 
 
 def run(
-    searcher: Any,
-    postings: Postings,
+    engine: Engine,
     how: Plan,
     limit: int,
     per_file: int | None = None,
@@ -339,33 +135,20 @@ def run(
 ) -> list[Hit]:
     """The best ``limit`` hits, by score, then path, then offset: always the same order.
 
-    ``parsed`` is needed only when the plan is not a bag of words.
+    ``parsed`` (from ``_syntax``) is needed only when the plan is not a bag of words.
     """
-    if parsed is wq.NullQuery:
-        return []
+    postings = engine.postings()
     terms = _term_postings(how, postings)
     if how.bag:
         scores = postings.corpus.score(terms)
     else:
-        matching = _matches(parsed, searcher, postings)
+        from . import _syntax
+
+        matching = _syntax.matches(parsed, engine.searcher(), postings)
         scores = dict.fromkeys(matching, 0.0)
         scores.update(postings.corpus.score(terms, only=matching))
     top = best(scores, limit, postings.path, per_file)
-    return [hit(searcher.stored_fields(doc), value) for doc, value in top]
-
-
-def _matches(node: Any, searcher: Any, postings: Postings) -> set[int]:
-    """The passages a query matches: words and boolean logic from our postings,
-    the rest (phrases, patterns, fields) from Whoosh's matchers."""
-    kind = type(node)
-    if kind is wq.Term and node.fieldname == "text":
-        return set(postings.terms("text", node.text)[0])
-    if kind in (wq.Or, wq.And):
-        parts = [_matches(child, searcher, postings) for child in node.subqueries]
-        return set.union(*parts) if kind is wq.Or else set.intersection(*parts)
-    if kind is wq.AndNot:
-        return _matches(node.a, searcher, postings) - _matches(node.b, searcher, postings)
-    return set(searcher.docs_for_query(node))
+    return [hit(engine.stored(doc), value) for doc, value in top]
 
 
 def hit(stored: dict[str, Any], score: float) -> Hit:
