@@ -67,20 +67,19 @@ def plan_words(
     terms: list[tuple[str, float]], typed: dict[str, str], counts: Counter[str], postings: Postings
 ) -> Plan:
     """Score each (term, boost); a term the index lacks stands for its near spellings."""
-    words, scored = [], []
+    words: list[QueryWord] = []
+    scored: dict[str, float] = {}
     for term, boost in terms:
-        word = typed.get(term, term)
         # A word said twice in a long question matters more (BM25's query term frequency).
         weight = boost * max(1, counts[term])
-        if postings.frequency(term):
-            words.append(QueryWord(word, frozenset([term])))
-            scored.append((term, weight))
-            continue
-        near = frozenset(near_terms(term, postings))
-        if near:
-            words.append(QueryWord(word, near))
-            scored += [(t, weight * FUZZY_WEIGHT) for t in near]
-    return Plan(tuple(words), tuple(scored), bag=True)
+        known = postings.frequency(term) > 0
+        stands_for = frozenset([term]) if known else frozenset(near_terms(term, postings))
+        if stands_for:
+            words.append(QueryWord(typed.get(term, term), stands_for))
+        for found in stands_for:
+            value = weight if known else weight * FUZZY_WEIGHT
+            scored[found] = max(value, scored.get(found, 0.0))
+    return Plan(tuple(words), tuple(scored.items()), bag=True)
 
 
 def near_terms(term: str, postings: Postings) -> list[str]:
@@ -92,7 +91,7 @@ def near_terms(term: str, postings: Postings) -> list[str]:
 
 def similar_plan(text: str, postings: Postings) -> Plan:
     """More like this: a passage's most telling words, as one long bag-of-words query."""
-    counts = Counter(t.term for t in _analysis.tokens(text))
+    typed, counts = typed_words(text)
     telling = sorted(
         (
             (tf * postings.corpus.idf(postings.frequency(term)), term)
@@ -101,7 +100,6 @@ def similar_plan(text: str, postings: Postings) -> Plan:
         ),
         reverse=True,
     )[:_SIMILAR_TERMS]
-    typed = {t.term: text[t.start : t.end] for t in reversed(list(_analysis.tokens(text)))}
     terms = sorted(term for _value, term in telling)
     return Plan(
         words=tuple(QueryWord(typed[t], frozenset([t])) for t in terms),
