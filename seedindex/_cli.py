@@ -158,7 +158,8 @@ def _print_explanation(explanation: Explanation, as_json: bool) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     with _open(args) as ix:
-        _print_report(ix.build())
+        opened = ix.last_write  # a new index is built as it is opened: not twice
+        _print_report(opened if opened is not None and opened.full else ix.build())
     return EXIT_FOUND
 
 

@@ -87,6 +87,8 @@ class Index:
         self._progress = progress
         self._engine: Engine | None = None
         self._syntax: Any = None
+        #: What the last build or update through this object did (opening included).
+        self.last_write: UpdateReport | None = None
 
     @classmethod
     def open(
@@ -313,7 +315,8 @@ class Index:
             # The next writer sees the manifest is behind the engine and rebuilds.
             raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
         self._engine.refresh()
-        return attrs.evolve(report, full=full, seconds=time.monotonic() - began)
+        self.last_write = attrs.evolve(report, full=full, seconds=time.monotonic() - began)
+        return self.last_write
 
 
 def _apply(

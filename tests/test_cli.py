@@ -102,6 +102,7 @@ def test_build_and_update_report_counts(make_corpus: MakeCorpus, index_dir: Path
     root = make_corpus({"a.txt": "one\n\ntwo", "b.bin.txt": b"\0\0"})
     built = run("build", "--seeds", str(root), "--index-dir", str(index_dir))
     assert built.returncode == 0
+    assert built.stderr.count("skipped b.bin.txt") == 1  # built once, not twice
     assert built.stdout.startswith(
         "built: 1 added, 0 changed, 0 removed, 0 touched, 1 skipped; 2 passages"
     )
