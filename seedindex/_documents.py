@@ -23,7 +23,7 @@ class SourceFile:
     """A file found under the seeds folder, known by its stat only."""
 
     path: str  # POSIX, relative to the seeds root
-    location: Path
+    location: str  # where to open it (a str: a Path per file costs a scan dearly)
     size: int
     mtime_ns: int
 
@@ -65,7 +65,7 @@ def scan(root: Path, config: Config) -> Scan:
         if st.st_size > config.max_file_bytes:
             skipped.append(Skipped(rel, f"larger than {config.max_file_bytes} bytes"))
             continue
-        files.append(SourceFile(rel, Path(entry.path), st.st_size, st.st_mtime_ns))
+        files.append(SourceFile(rel, entry.path, st.st_size, st.st_mtime_ns))
     files.sort(key=lambda f: f.path)
     return Scan(tuple(files), tuple(sorted(skipped, key=lambda s: s.path)))
 
