@@ -41,7 +41,7 @@ class IndexDirectory:
             elif not self.root.is_dir():
                 raise IndexDirError(f"index path is not a directory: {self.root}")
             marker = self._read_marker()
-            if marker is None and any(self.root.iterdir()):
+            if marker is None and self._has_others():
                 raise ForeignIndexError(
                     f"{self.root} is not empty and was not made by seedindex; "
                     "refusing to use it (nothing in it was changed)"
@@ -57,6 +57,11 @@ class IndexDirectory:
         except OSError as exc:
             raise IndexDirError(f"cannot use index directory {self.root}: {exc.strerror}") from exc
         return True
+
+    def _has_others(self) -> bool:
+        """Anything here but the temporary file of a marker another process is writing."""
+        temporary = f".{self.marker.name}."
+        return any(not entry.name.startswith(temporary) for entry in self.root.iterdir())
 
     def size(self) -> int:
         """Bytes used by the files of the index."""

@@ -26,6 +26,7 @@ QUESTION_MARK = re.compile(r"\?(?!\w)")
 FUZZY_WEIGHT = 0.5
 _FUZZY_MIN_CHARS = 4
 _FUZZY_TWO_EDITS_CHARS = 8
+_MAX_RESPELT = 8
 # How many of a passage's words a more-like-this query keeps.
 _SIMILAR_TERMS = 25
 
@@ -69,11 +70,15 @@ def plan_words(
     """Score each (term, boost); a term the index lacks stands for its near spellings."""
     words: list[QueryWord] = []
     scored: dict[str, float] = {}
+    unknown = 0
     for term, boost in terms:
         # A word said twice in a long question matters more (BM25's query term frequency).
         weight = boost * max(1, counts[term])
         known = postings.frequency(term) > 0
-        stands_for = frozenset([term]) if known else frozenset(near_terms(term, postings))
+        unknown += not known
+        # Looking for near spellings costs milliseconds a word: a few words, not a pasted page.
+        near = near_terms(term, postings) if not known and unknown <= _MAX_RESPELT else []
+        stands_for = frozenset([term]) if known else frozenset(near)
         if stands_for:
             words.append(QueryWord(typed.get(term, term), stands_for))
         for found in stands_for:

@@ -8,15 +8,19 @@ from . import _analysis
 from ._engine import Postings
 from ._query import near_terms
 
+# Unknown words looked up at most (each costs milliseconds).
+_MAX_RESPELT = 8
+
 
 def suggest(text: str, postings: Postings, passage_text: Callable[[int], str]) -> str | None:
     """``text`` with each word the index does not know replaced by its likeliest
     known spelling, or None when there is nothing to correct."""
-    pieces, position, changed = [], 0, False
+    pieces, position, changed, looked = [], 0, False, 0
     for token in _analysis.tokens(text):
         if token.term in _analysis.STOP_TERMS or postings.frequency(token.term):
             continue
-        candidates = near_terms(token.term, postings)
+        looked += 1
+        candidates = near_terms(token.term, postings) if looked <= _MAX_RESPELT else []
         if not candidates:
             continue
         # The commonest near spelling; equal counts by alphabet, so the answer is stable.

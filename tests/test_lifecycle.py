@@ -298,3 +298,18 @@ def test_parallel_build_gives_the_same_index(
         assert [(h.path, h.line, h.score) for h in parallel.search("shared word7", limit=100)] == (
             expected
         )
+
+
+def test_two_processes_opening_a_new_index_at_once(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({f"{n}.txt": f"words of file {n}" for n in range(50)})
+    code = f"""
+        from seedindex import query
+        print(len(query("words", seeds={str(root)!r}, index_dir={str(index_dir)!r}, limit=100)))
+        """
+    first, second = python(code), python(code)
+    for process in (first, second):
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        assert out.strip() == "50"

@@ -37,3 +37,24 @@ def test_misspelt_word_still_finds_its_passages_below_exact_matches(ix: Index) -
     assert misspelt[0].terms == ("convoyz",)
     assert "[[convoys]]" in misspelt[0].highlights
     assert misspelt[0].score < ix.search("convoys")[0].score
+
+
+def test_a_pasted_page_of_unknown_words_looks_up_only_a_few(
+    ix: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex._engine import Postings
+
+    calls: list[str] = []
+    near = Postings.near
+
+    def counting(self: Postings, term: str, distance: int) -> list[str]:
+        calls.append(term)
+        return near(self, term, distance)
+
+    monkeypatch.setattr(Postings, "near", counting)
+    page = " ".join(f"unknownword{n}x" for n in range(200)) + " humanitarain"
+    ix.search(page)
+    assert len(calls) == 8
+    calls.clear()
+    ix.suggest(page)
+    assert len(calls) == 8
