@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlugin
+from whoosh.qparser.syntax import ErrorNode
 
 from . import _analysis
 from ._engine import Postings
@@ -27,12 +29,13 @@ class QueryReader:
     """Turns query text into Whoosh queries for one index schema."""
 
     def __init__(self, schema: Any) -> None:
-        self._schema = schema
-        self._parser: Any = None
+        self._parser = QueryParser("text", schema, group=OrGroup)
+        self._parser.remove_plugin_class(SingleQuotePlugin)  # apostrophes are in words
+        self._parser.add_plugin(FuzzyTermPlugin())
 
     def parse(self, text: str, *, strict: bool = False) -> Any:
         """The Whoosh query for ``text``; lenient unless ``strict``."""
-        parser = self._whoosh_parser()
+        parser = self._parser
         cleaned = QUESTION_MARK.sub(" ", text)
         problem = _syntax_problem(parser, cleaned)
         if problem is not None:
@@ -47,15 +50,6 @@ class QueryReader:
                 raise QuerySyntaxError(str(exc), query=text, position=0) from None
             return _rewrite(_plain_words(text))
         return _rewrite(parsed) if parsed is not None else wq.NullQuery
-
-    def _whoosh_parser(self) -> Any:
-        if self._parser is None:
-            from whoosh.qparser import FuzzyTermPlugin, OrGroup, QueryParser, SingleQuotePlugin
-
-            self._parser = QueryParser("text", self._schema, group=OrGroup)
-            self._parser.remove_plugin_class(SingleQuotePlugin)  # apostrophes are in words
-            self._parser.add_plugin(FuzzyTermPlugin())
-        return self._parser
 
 
 def _rewrite(node: Any) -> Any:
@@ -109,9 +103,7 @@ def _syntax_problem(parser: Any, text: str) -> tuple[str, int] | None:
         tree = parser.process(text)
     except Exception as exc:
         return str(exc), 0
-    from whoosh.qparser.syntax import ErrorNode
-
-    for node in _walk(tree, ErrorNode):
+    for node in _walk(tree):
         if isinstance(node, ErrorNode):
             return str(node.message), node.startchar or 0
     return None
@@ -139,12 +131,13 @@ def _unbalanced(text: str) -> tuple[str, int] | None:
     return None
 
 
-def _walk(node: Any, stop: type) -> Iterator[Any]:
+def _walk(node: Any) -> Iterator[Any]:
+    """A syntax tree's nodes, not looking inside error nodes."""
     yield node
-    if isinstance(node, stop):
+    if isinstance(node, ErrorNode):
         return
     for child in getattr(node, "nodes", ()) or ():
-        yield from _walk(child, stop)
+        yield from _walk(child)
 
 
 def _plain_words(text: str) -> Any:
