@@ -53,7 +53,7 @@ class Scan:
 
 def scan(root: Path, config: Config) -> Scan:
     """List every document file under ``root``, sorted by path, with what was left out."""
-    root_stat = _stat_root(root)
+    root_stat = check_root(root)
     files: list[SourceFile] = []
     skipped: list[Skipped] = []
     real_root = root.resolve()
@@ -70,7 +70,8 @@ def scan(root: Path, config: Config) -> Scan:
     return Scan(tuple(files), tuple(sorted(skipped, key=lambda s: s.path)))
 
 
-def _stat_root(root: Path) -> os.stat_result:
+def check_root(root: Path) -> os.stat_result:
+    """The seeds folder's stat; SeedsError when it is missing or not a folder."""
     try:
         st = root.stat()
     except FileNotFoundError:

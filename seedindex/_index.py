@@ -107,10 +107,10 @@ class Index:
         """
         config = config or Config()
         root = seeds_root(seeds)
-        scan = _documents.scan(root, config)
+        _documents.check_root(root)
         ix = cls(root, index_location(root, index_dir), config, progress)
         try:
-            ix._start(scan, auto_update)
+            ix._start(auto_update)
         except BaseException:
             ix.close()
             raise
@@ -182,7 +182,7 @@ class Index:
         """Counts, size, last update and whether the seeds changed since."""
         manifest = self._load_manifest()
         stale = not self._manifest_current(manifest) or bool(
-            _manifest.changes(manifest, _documents.scan(self.seeds, self.config))
+            _manifest.changes(manifest, self._scan())
         )
         return Stats(
             seeds=str(self.seeds),
@@ -202,12 +202,12 @@ class Index:
     def update(self) -> UpdateReport:
         """Re-index only what changed in the seeds since the last update."""
         with self._lock:
-            return self._write(_documents.scan(self.seeds, self.config), full=False)
+            return self._write(self._scan(), full=False)
 
     def build(self) -> UpdateReport:
         """Re-index everything; readers see the old index until the new one is committed."""
         with self._lock:
-            return self._write(_documents.scan(self.seeds, self.config), full=True)
+            return self._write(self._scan(), full=True)
 
     def close(self) -> None:
         if self._engine is not None:
@@ -230,19 +230,22 @@ class Index:
 
     # -- internals -----------------------------------------------------------
 
-    def _start(self, scan: _documents.Scan, auto_update: bool) -> None:
+    def _scan(self) -> _documents.Scan:
+        return _documents.scan(self.seeds, self.config)
+
+    def _start(self, auto_update: bool) -> None:
         from . import __version__
 
         if not self._directory.claim(self.seeds, self.config, __version__):
             self._engine = self._open_engine(warn=False)
         if self._engine is not None and self._manifest_current(self._load_manifest()):
             if auto_update:
-                self._update_if_free(scan)
+                self._update_if_free(self._scan())
             return
         with self._lock:
             # Another process may have built the index while this one waited.
             self._engine = self._engine or self._open_engine(warn=True)
-            self._write(scan, full=False)
+            self._write(self._scan(), full=False)
 
     def _update_if_free(self, scan: _documents.Scan) -> None:
         """Bring the index up to date unless another process is already writing it."""
