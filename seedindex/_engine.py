@@ -121,8 +121,8 @@ class Postings:
     """Fast reads of an open index for ranking: term postings, lengths, paths.
 
     Whoosh's matcher objects cost microseconds per posting; reading whole
-    blocks of its W3 postings format costs a fraction of that. Made per
-    searcher (a fixed view of the index) and cached with it.
+    blocks of its W3 postings format costs a fraction of that. Made per reader
+    (a fixed view of the index) and kept with it until the next write.
     """
 
     def __init__(self, reader: Any) -> None:

@@ -139,3 +139,25 @@ def test_similar_explain_per_file_and_did_you_mean(index_dir: Path) -> None:
     assert len(per_file.stdout.splitlines()) == 1
     typo = run("query", "humanitarain convoyz", "-n", "1", *where)
     assert "Did you mean: humanitarian convoys" in typo.stderr
+
+
+def test_status_and_colour(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"a.txt": "apples and pears", "b.txt": b"\0binary"})
+    where = ["--seeds", str(root), "--index-dir", str(index_dir)]
+    status = run("status", *where)
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert "files:     1 indexed, 1 skipped" in lines
+    assert "state:     up to date" in lines
+    assert "skipped:   b.txt: binary file (contains NUL bytes)" in lines
+    coloured = run("query", "apples", "--color", "always", *where)
+    assert "\x1b[1;33mapples\x1b[0m" in coloured.stdout
+
+
+def test_a_reader_that_goes_away_is_no_error(index_dir: Path) -> None:
+    shell = f"{sys.executable} -m seedindex query aid -n 10 --index-dir '{index_dir}' | head -c 10"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, check=False
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr == ""
