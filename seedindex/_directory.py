@@ -18,6 +18,7 @@ from ._manifest import write_atomically
 from .errors import ForeignIndexError, IndexDirError
 
 _FORMAT = 2
+_LOCK = "write.lock"
 
 
 class IndexDirectory:
@@ -30,38 +31,49 @@ class IndexDirectory:
         self.engine = root / "whoosh"
 
     def lock(self, timeout: float) -> WriteLock:
-        return WriteLock(self.root / "write.lock", timeout)
+        return WriteLock(self.root / _LOCK, timeout)
 
-    def claim(self, seeds: Path, config: Config, version: str) -> bool:
+    def claim(self, seeds: Path, config: Config, version: str, lock_timeout: float) -> bool:
         """Make sure the directory is ours; True when the index must be built afresh."""
         wanted = {"format": _FORMAT, "seeds": str(seeds), "config": config.fingerprint()}
         try:
-            if not self.root.exists():
-                self.root.mkdir(parents=True)
-            elif not self.root.is_dir():
-                raise IndexDirError(f"index path is not a directory: {self.root}")
-            marker = self._read_marker()
-            if marker is None and self._has_others():
-                raise ForeignIndexError(
-                    f"{self.root} is not empty and was not made by seedindex; "
-                    "refusing to use it (nothing in it was changed)"
-                )
-            if marker is not None and all(marker.get(k) == v for k, v in wanted.items()):
+            self.root.mkdir(parents=True, exist_ok=True)
+            if self._ours(wanted):
                 return False
-            # Ours but for another format, seeds folder or settings (or new): start afresh.
-            shutil.rmtree(self.engine, ignore_errors=True)
-            self.manifest.unlink(missing_ok=True)
-            write_atomically(self.marker, json.dumps(wanted | {"seedindex": version}))
+            # Starting afresh (new, or another format, seeds folder or settings): one
+            # process at a time, so that none clears what another is building.
+            with self.lock(lock_timeout):
+                if self._ours(wanted):
+                    return False
+                shutil.rmtree(self.engine, ignore_errors=True)
+                self.manifest.unlink(missing_ok=True)
+                write_atomically(self.marker, json.dumps(wanted | {"seedindex": version}))
+        except FileExistsError:
+            raise IndexDirError(f"index path is not a directory: {self.root}") from None
         except IndexDirError:
             raise
         except OSError as exc:
             raise IndexDirError(f"cannot use index directory {self.root}: {exc.strerror}") from exc
         return True
 
+    def _ours(self, wanted: dict[str, object]) -> bool:
+        """True when the marker is ours and as wanted; False when ours but stale or
+        absent from an empty directory; ForeignIndexError for anybody else's directory."""
+        marker = self._read_marker()
+        if marker is None and self._has_others():
+            raise ForeignIndexError(
+                f"{self.root} is not empty and was not made by seedindex; "
+                "refusing to use it (nothing in it was changed)"
+            )
+        return marker is not None and all(marker.get(k) == v for k, v in wanted.items())
+
     def _has_others(self) -> bool:
-        """Anything here but the temporary file of a marker another process is writing."""
+        """Anything here but our lock and a marker another process is writing."""
         temporary = f".{self.marker.name}."
-        return any(not entry.name.startswith(temporary) for entry in self.root.iterdir())
+        return any(
+            entry.name != _LOCK and not entry.name.startswith(temporary)
+            for entry in self.root.iterdir()
+        )
 
     def size(self) -> int:
         """Bytes used by the files of the index."""

@@ -236,7 +236,9 @@ class Index:
     def _start(self, auto_update: bool) -> None:
         from . import __version__
 
-        if not self._directory.claim(self.seeds, self.config, __version__):
+        if not self._directory.claim(
+            self.seeds, self.config, __version__, self.config.lock_timeout
+        ):
             self._engine = self._open_engine(warn=False)
         if self._engine is not None and self._manifest_current(self._load_manifest()):
             if auto_update:

@@ -4,6 +4,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Properties are about behaviour, not speed: no per-example deadline (a busy CI machine
+# would make them flaky).
+settings.register_profile("seedindex", deadline=None)
+settings.load_profile("seedindex")
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_FILE = REPO / "seeds" / "000_843d840d5ed5f2d7.txt"
