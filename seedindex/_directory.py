@@ -17,7 +17,7 @@ from ._lock import WriteLock
 from ._manifest import write_atomically
 from .errors import ForeignIndexError, IndexDirError
 
-_FORMAT = 2
+_FORMAT = 3
 _LOCK = "write.lock"
 
 

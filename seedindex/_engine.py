@@ -9,12 +9,14 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import struct
 import warnings
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from whoosh import fields, index
+from whoosh import fields, formats, index
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.codec import whoosh3
@@ -79,9 +81,44 @@ class Analyzer(Tokenizer):  # type: ignore[misc]
             yield token
 
 
+class PassagePositions(formats.Positions):  # type: ignore[misc]
+    """Whoosh's positions format, fed straight from ``_analysis`` and packed as an array.
+
+    The same postings Whoosh's Positions writes, without a Token object per word or
+    a pickle per (term, passage). Pickled into the index schema.
+    """
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        positions: dict[str, list[int]] = {}
+        for position, (term, _start, _end) in enumerate(_analysis.spans(value)):
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [position]
+            else:
+                found.append(position)
+        for term, found in positions.items():
+            yield term, len(found), len(found) * self.field_boost, self.encode(found)
+
+    def encode(self, poslist: list[int]) -> bytes:
+        """The count (which Whoosh reads as the frequency), then the gaps between positions."""
+        if len(poslist) == 1:  # most words are once in a passage
+            return _ONCE.pack(1, poslist[0])
+        gaps = [b - a for a, b in zip([0, *poslist], poslist, strict=False)]
+        return struct.pack(f">{len(gaps) + 1}I", len(gaps), *gaps)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        count = (len(valuestring) - 4) // 4
+        return list(accumulate(struct.unpack_from(f">{count}I", valuestring, 4)))
+
+
+_ONCE = struct.Struct(">II")
+
+
 def _schema() -> fields.Schema:
+    text = fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase")
+    text.format = PassagePositions(field_boost=text.format.field_boost)
     return fields.Schema(
-        text=fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase"),
+        text=text,
         path=fields.ID(stored=True, sortable=True),
         title=fields.TEXT(analyzer=Analyzer(), phrase=False),
         start=fields.STORED(),
