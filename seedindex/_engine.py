@@ -89,14 +89,7 @@ class PassagePositions(formats.Positions):  # type: ignore[misc]
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        positions: dict[str, list[int]] = {}
-        for position, (term, _start, _end) in enumerate(_analysis.spans(value)):
-            found = positions.get(term)
-            if found is None:
-                positions[term] = [position]
-            else:
-                found.append(position)
-        for term, found in positions.items():
+        for term, found in _positions(value).items():
             yield term, len(found), len(found) * self.field_boost, self.encode(found)
 
     def encode(self, poslist: list[int]) -> bytes:
@@ -114,13 +107,38 @@ class PassagePositions(formats.Positions):  # type: ignore[misc]
 _ONCE = struct.Struct(">II")
 
 
+class PassageFrequency(formats.Frequency):  # type: ignore[misc]
+    """Whoosh's frequency format (for titles), fed straight from ``_analysis``."""
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        for term, found in _positions(value).items():
+            yield term, len(found), len(found) * self.field_boost, _COUNT.pack(len(found))
+
+
+_COUNT = struct.Struct(">I")
+
+
+def _positions(text: str) -> dict[str, list[int]]:
+    """Each index term of ``text`` with the word positions it is at."""
+    positions: dict[str, list[int]] = {}
+    for position, (term, _start, _end) in enumerate(_analysis.spans(text)):
+        found = positions.get(term)
+        if found is None:
+            positions[term] = [position]
+        else:
+            found.append(position)
+    return positions
+
+
 def _schema() -> fields.Schema:
     text = fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase")
-    text.format = PassagePositions(field_boost=text.format.field_boost)
+    text.format = PassagePositions()
+    title = fields.TEXT(analyzer=Analyzer(), phrase=False)
+    title.format = PassageFrequency()
     return fields.Schema(
         text=text,
         path=fields.ID(stored=True, sortable=True),
-        title=fields.TEXT(analyzer=Analyzer(), phrase=False),
+        title=title,
         start=fields.STORED(),
         end=fields.STORED(),
         line=fields.STORED(),
