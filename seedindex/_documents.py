@@ -61,7 +61,11 @@ def scan(root: Path, config: Config) -> Scan:
     for entry, rel in _walk(root, "", real_root, seen_dirs, skipped, config):
         if not rel.lower().endswith(config.extensions):
             continue
-        st = entry.stat()
+        try:
+            st = entry.stat()
+        except OSError as exc:  # gone since it was listed
+            skipped.append(Skipped(rel, f"cannot read: {exc.strerror}"))
+            continue
         if st.st_size > config.max_file_bytes:
             skipped.append(Skipped(rel, f"larger than {config.max_file_bytes} bytes"))
             continue
@@ -103,7 +107,12 @@ def _walk(
         if entry.name.startswith("."):
             continue
         rel = prefix + entry.name
-        problem = _entry_problem(entry, rel, real_root, config)
+        # Plain files and folders with plain names (nearly all) need no closer look.
+        problem = (
+            ""
+            if rel.isascii() and not entry.is_symlink()
+            else _entry_problem(entry, rel, real_root, config)
+        )
         if problem:
             skipped.append(Skipped(_printable(rel), problem))
             continue

@@ -87,6 +87,7 @@ class Index:
         self._progress = progress
         self._engine: Engine | None = None
         self._syntax: Any = None
+        self._manifest_seen: tuple[tuple[int, int, int], Manifest] | None = None
         #: What the last build or update through this object did (opening included).
         self.last_write: UpdateReport | None = None
 
@@ -279,7 +280,16 @@ class Index:
         return self._engine
 
     def _load_manifest(self) -> Manifest:
-        return _manifest.load(self._directory.manifest) or Manifest()
+        """The manifest on disk, read again only when the file was replaced."""
+        path = self._directory.manifest
+        try:
+            st = path.stat()
+        except OSError:
+            return Manifest()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._manifest_seen is None or self._manifest_seen[0] != key:
+            self._manifest_seen = (key, _manifest.load(path) or Manifest())
+        return self._manifest_seen[1]
 
     def _manifest_current(self, manifest: Manifest) -> bool:
         return self._engine is not None and manifest.generation == self._engine.generation()

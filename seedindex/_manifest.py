@@ -105,19 +105,23 @@ def save(path: Path, manifest: Manifest) -> None:
         "format": _FORMAT,
         "updated": manifest.updated or time.time(),
         "generation": manifest.generation,
-        "files": {p: attrs.astuple(e) for p, e in sorted(manifest.files.items())},
-        "skipped": {p: attrs.astuple(e) for p, e in sorted(manifest.skipped.items())},
+        "files": {p: (e.size, e.mtime_ns, e.sha256, e.passages) for p, e in manifest.files.items()},
+        "skipped": {p: (e.reason, e.size, e.mtime_ns) for p, e in manifest.skipped.items()},
     }
-    write_atomically(path, json.dumps(data, separators=(",", ":")))
+    # Not flushed to the disk: a manifest lost to a power cut reads as missing, and the
+    # index is rebuilt (it is a cache); a killed process cannot tear it (atomic rename).
+    write_atomically(path, json.dumps(data, separators=(",", ":")), durable=False)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, *, durable: bool = True) -> None:
+    """Replace ``path`` in one step; ``durable`` also waits until the disk has it."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
