@@ -21,7 +21,7 @@ import attrs
 import seedindex
 from seedindex import Config, Explanation, Index, Passage, SeedIndexError, UpdateReport
 
-EXIT_FOUND, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+EXIT_FOUND, EXIT_NOTHING = 0, 1  # usage errors: 2, from argparse
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
 _BOLD = ("\x1b[1;33m", "\x1b[0m")
 # With fewer results than this, a spelling suggestion is offered.
