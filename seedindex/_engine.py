@@ -1,7 +1,7 @@
 """The Whoosh storage behind an index: schema, analyzer, opening, writing.
 
-Everything that knows Whoosh's storage lives here (and its query side in
-``_query``), so another engine can stand beside it under the same ``Index``.
+Everything that knows Whoosh's storage lives here (and its query language in
+``_syntax``), so another engine can stand beside it under the same ``Index``.
 """
 
 from __future__ import annotations
@@ -57,19 +57,17 @@ class Analyzer(Tokenizer):  # type: ignore[misc]
         **kwargs: Any,
     ) -> Iterator[WhooshToken]:
         token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        token.stopped = False
         if not tokenize:
             # Wildcard and prefix patterns: normalised, never stemmed.
             token.text = _analysis.normalize(value)
-            token.boost = 1.0
-            token.stopped = False
             if positions:
                 token.pos = start_pos
             if chars:
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        token.boost = 1.0
-        token.stopped = False
         for position, (term, start, end) in enumerate(_analysis.spans(value), start_pos):
             token.text = term
             if keeporiginal:
@@ -264,7 +262,7 @@ class CorruptEngineError(Exception):
 
 
 class Engine:
-    """An open Whoosh index: a searcher for reading and writers for changes."""
+    """An open Whoosh index: one reader (and postings) for queries, writers for changes."""
 
     def __init__(self, whoosh_index: Any) -> None:
         self._index = whoosh_index
@@ -324,7 +322,7 @@ class Engine:
         return [(n, self.stored(n)) for n in postings.terms("path", path)[0]]
 
     def postings(self) -> Postings:
-        """Fast reads for ranking, for the current searcher."""
+        """Fast reads for ranking, over the current reader."""
         if self._postings is None:
             self._postings = Postings(self.reader())
         return self._postings

@@ -74,11 +74,11 @@ class Hit:
 
 def to_passage(hit: Hit, words: tuple[QueryWord, ...], marker: tuple[str, str]) -> Passage:
     """The passage of a hit, with the query words it holds marked."""
-    found = list(_analysis.tokens(hit.text))
-    present = {token.term for token in found}
+    found = list(_analysis.spans(hit.text))
+    present = {term for term, _start, _end in found}
     matched = tuple(w for w in words if _holds(present, w))
     marked_terms = set().union(*(w.terms for w in matched)) & present
-    spans = [(t.start, t.end) for t in found if t.term in marked_terms]
+    spans = [(start, end) for term, start, end in found if term in marked_terms]
     return Passage(
         path=hit.path,
         start=hit.start,
