@@ -316,7 +316,9 @@ class Index:
             )
         writer = self._engine.writer(parallel=len(changes.suspects) >= _PARALLEL_FROM_FILES)
         try:
-            report, after = _apply(writer, before, scan, changes, self.config, self._progress)
+            report, after = _apply(
+                writer, before, scan, changes, self.config, self._progress, full=full
+            )
             writer.commit(replace_all=full)
         except BaseException as exc:
             writer.cancel()
@@ -341,6 +343,8 @@ def _apply(
     changes: _manifest.Changes,
     config: Config,
     progress: ProgressHook | None,
+    *,
+    full: bool,
 ) -> tuple[UpdateReport, Manifest]:
     """Write the changed files' passages; return the report and the new manifest."""
     from . import _passages  # writing only: a search does not load it
@@ -369,7 +373,8 @@ def _apply(
             counts["touched"] += 1
             continue
         spans = _passages.split(document.text, config.max_passage_words)
-        writer.delete(source.path)  # also after a crash left passages the manifest lacks
+        if not full:  # a full build replaces everything at commit: nothing to delete
+            writer.delete(source.path)  # also after a crash left passages the manifest lacks
         title = _passages.title(document.text, spans)
         writer.add(source.path, document.text, _with_context(spans, title, source.path), title)
         files[source.path] = Entry(source.size, source.mtime_ns, document.sha256, len(spans))
