@@ -25,6 +25,7 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from . import _analysis
 from ._ranking import Corpus
+from ._segments import FastMpWriter, FastSegmentWriter, column_lengths
 
 if TYPE_CHECKING:
     from ._passages import Span
@@ -148,21 +149,13 @@ def _whole_column_lengths() -> None:
     """Make Whoosh read a segment's passage lengths once, not once per posting.
 
     Whoosh 2.7 looks up a document's length in the segment's column file for every
-    posting it writes (and for every length asked), a seek and an unpack each time:
-    about a seventh of a build. The lengths are a byte per document; reading the
-    column whole gives the same numbers.
+    length asked, a seek and an unpack each time. The lengths are a byte per
+    document; reading the column whole gives the same numbers.
     """
-    table = [whoosh3.byte_to_length(b) or None for b in range(256)]
 
     def doc_field_length(self: Any, docnum: int, fieldname: str, default: int = 0) -> Any:
-        loaded = self.__dict__.setdefault("_seedindex_lengths", {})
-        lengths = loaded.get(fieldname)
-        if lengths is None:
-            column = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-            if column is None:
-                return default
-            lengths = loaded[fieldname] = [table[b] for b in column.load()]
-        return lengths[docnum]
+        lengths = column_lengths(self, fieldname)
+        return default if lengths is None else (lengths[docnum] or None)
 
     whoosh3.W3PerDocReader.doc_field_length = doc_field_length
 
@@ -344,11 +337,11 @@ class Engine:
         if parallel and (os.cpu_count() or 1) > 1:
             # Each process writes a segment of its own; merging them would cost more
             # than the parallel work saves, so they stay apart (multisegment).
-            whoosh_writer = self._index.writer(
-                procs=os.cpu_count(), multisegment=True, limitmb=_WRITER_MB // 2
+            whoosh_writer = FastMpWriter(
+                self._index, procs=os.cpu_count(), multisegment=True, limitmb=_WRITER_MB // 2
             )
         else:
-            whoosh_writer = self._index.writer(limitmb=_WRITER_MB)
+            whoosh_writer = FastSegmentWriter(self._index, limitmb=_WRITER_MB)
         return EngineWriter(whoosh_writer)
 
     def close(self) -> None:

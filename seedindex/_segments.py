@@ -1,0 +1,212 @@
+"""Writing Whoosh segments a term at a time, in bounded memory.
+
+Whoosh's own writer sends every posting through a sorting pool as a tuple, sorts
+them all, then hands them one call each to its block writer. Here a pool keeps
+each term's postings together (documents arrive in number order, so they are
+sorted already), spills them to a run file sorted by term when its memory budget
+is spent, and the segment's postings are written a block at a time with Whoosh's
+own block writer: the same index files, a fraction of the Python calls.
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+from array import array
+from collections.abc import Iterator
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from whoosh.codec import whoosh3
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
+
+# (field, term bytes, document numbers, weights, value strings)
+TermPostings = tuple[str, bytes, "array[int]", "array[float]", list[bytes]]
+
+# What a posting and a new term cost the pool in memory, roughly (measured).
+_POSTING_BYTES = 64
+_TERM_BYTES = 400
+
+_LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
+
+
+class TermPool:
+    """Postings grouped by (field, term): the pool Whoosh's segment writer fills."""
+
+    def __init__(self, tempstore: Any, limitmb: float) -> None:
+        self.fieldnames: set[str] = set()
+        self._tempstore = tempstore
+        self._limit = int(limitmb * 1024 * 1024)
+        self._size = 0
+        self._terms: dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes]]] = {}
+        self._runs: list[str] = []
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """One posting: (field, term bytes, document number, weight, value string)."""
+        fieldname, text, docnum, weight, value = item
+        found = self._terms.get((fieldname, text))
+        if found is None:
+            found = self._terms[(fieldname, text)] = (array("I"), array("f"), [])
+            self.fieldnames.add(fieldname)
+            self._size += _TERM_BYTES
+        found[0].append(docnum)
+        found[1].append(weight)
+        if value:  # formats without values (Existence) keep none, as Whoosh does
+            found[2].append(value)
+        self._size += _POSTING_BYTES
+        if self._size > self._limit:
+            self._spill()
+
+    def terms(self) -> Iterator[TermPostings]:
+        """Every term in (field, term) order, its postings from all runs in document order."""
+        sources = [*(self._read_run(name) for name in self._runs), self._in_memory()]
+        # merge() keeps equal keys in source order: runs were written in document order.
+        merged = heapq.merge(*sources, key=itemgetter(0, 1))
+        for (fieldname, text), parts in groupby(merged, key=itemgetter(0, 1)):
+            ids, weights, values = array("I"), array("f"), []
+            for _field, _text, more_ids, more_weights, more_values in parts:
+                ids.extend(more_ids)
+                weights.extend(more_weights)
+                values.extend(more_values)
+            yield fieldname, text, ids, weights, values
+
+    def cleanup(self) -> None:
+        for name in self._runs:
+            if self._tempstore.file_exists(name):
+                self._tempstore.delete_file(name)
+        self._runs = []
+        self._terms = {}
+
+    def _in_memory(self) -> Iterator[TermPostings]:
+        for key in sorted(self._terms):
+            yield (*key, *self._terms[key])
+
+    def _spill(self) -> None:
+        name = f"{random_name()}.terms"
+        with self._tempstore.create_file(name).raw_file() as run:
+            for key in sorted(self._terms):
+                ids, weights, values = self._terms[key]
+                marshal.dump((*key, ids.tobytes(), weights.tobytes(), values), run)
+        self._runs.append(name)
+        self._terms = {}
+        self._size = 0
+
+    def _read_run(self, name: str) -> Iterator[TermPostings]:
+        with self._tempstore.open_file(name).raw_file() as run:
+            while True:
+                try:
+                    fieldname, text, ids, weights, values = marshal.load(run)
+                except EOFError:
+                    return
+                yield fieldname, text, array("I", ids), array("f", weights), values
+
+
+def column_lengths(perdoc_reader: Any, fieldname: str) -> list[int] | None:
+    """Every document's length in ``fieldname``, read from the segment's column at once."""
+    loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
+    if fieldname not in loaded:
+        column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        loaded[fieldname] = None if column is None else [_LENGTHS[b] for b in column.load()]
+    lengths: list[int] | None = loaded[fieldname]
+    return lengths
+
+
+def write_postings(fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Any) -> None:
+    """Write every term's postings through a segment's field writer, a block at a time."""
+    current = None
+    lengths: list[int] | None = None
+    for fieldname, text, ids, weights, values in terms:
+        if fieldname != current:
+            if current is not None:
+                fieldwriter.finish_field()
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            current = fieldname
+            lengths = column_lengths(perdoc_reader, fieldname)
+        fieldwriter.start_term(text)
+        _fill_blocks(fieldwriter._postwriter, ids, weights, values, lengths)
+        fieldwriter.finish_term()  # writes the last block
+    if current is not None:
+        fieldwriter.finish_field()
+
+
+def _fill_blocks(
+    writer: Any,
+    ids: array[int],
+    weights: array[float],
+    values: list[bytes],
+    lengths: list[int] | None,
+) -> None:
+    """Set the block writer's buffer as ``add_posting`` would, one full block at a time."""
+    limit = writer._blocklimit
+    for start in range(0, len(ids), limit):
+        if start:
+            writer._write_block()
+        end = start + limit
+        writer._ids = ids[start:end]
+        writer._weights = weights[start:end]
+        writer._values = values[start:end]
+        writer._maxweight = max(0, max(writer._weights))
+        found = [lengths[doc] for doc in writer._ids if lengths[doc]] if lengths else []
+        writer._minlength = min(found) if found else None
+        writer._maxlength = max(found) if found else 0
+
+
+class _TermPoolWriting:
+    """A Whoosh segment writer with a ``TermPool`` and block-at-a-time postings."""
+
+    pool: TermPool
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)  # type: ignore[call-arg]
+        self.pool = TermPool(self._tempstorage, kwargs.get("limitmb", 128))  # type: ignore[attr-defined]
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()  # type: ignore[attr-defined]
+        lengths = self.per_document_reader()  # type: ignore[attr-defined]
+        try:
+            write_postings(self.fieldwriter, self.schema, lengths, self.pool.terms())  # type: ignore[attr-defined]
+        finally:
+            lengths.close()
+        self.fieldwriter.close()  # type: ignore[attr-defined]
+
+
+class FastSegmentWriter(_TermPoolWriting, SegmentWriter):  # type: ignore[misc]
+    """Whoosh's ``SegmentWriter``, writing its postings through a ``TermPool``."""
+
+
+class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's worker process of a multi-process writer, with a ``FastSegmentWriter``."""
+
+    def run(self) -> None:
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
+    """Whoosh's multi-process writer (one segment per process), each a ``FastSegmentWriter``."""
+
+    def _new_task(self) -> Any:
+        task = _SubWriterTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from whoosh import index
+from whoosh.writing import SegmentWriter
+
+from seedindex._engine import _schema
+from seedindex._segments import FastSegmentWriter
+
+WORDS = ["aid", "convoy", "gaza", "border", "crossing", "fuel", "water", "night", "x" * 70]
+
+
+def _documents(texts: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": text,
+            "title": texts[0][:30],
+            "path": f"doc{n % 7}.txt",
+            "start": n,
+            "end": n + len(text),
+            "line": n,
+            "end_line": n,
+        }
+        for n, text in enumerate(texts)
+    ]
+
+
+def _write(folder: Path, writer_class: Any, documents: list[dict[str, Any]], **kwargs: Any) -> Any:
+    folder.mkdir()
+    ix = index.create_in(str(folder), _schema(), indexname="t")
+    writer = writer_class(ix, **kwargs)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit()
+    return ix.reader()
+
+
+def _contents(reader: Any) -> tuple[Any, ...]:
+    """Every posting, term statistic, stored field and length the reader sees."""
+    postings = {}
+    for field, term in reader.all_terms():
+        matcher = reader.postings(field, term)
+        found = []
+        while matcher.is_active():
+            found.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        info = reader.term_info(field, term)
+        stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length())
+        postings[(field, term)] = (found, stats, info.max_weight(), info.min_id(), info.max_id())
+    documents = range(reader.doc_count_all())
+    stored = [reader.stored_fields(d) for d in documents]
+    lengths = [
+        (reader.doc_field_length(d, "text"), reader.doc_field_length(d, "title")) for d in documents
+    ]
+    return postings, stored, lengths
+
+
+texts = st.lists(
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join),
+    min_size=1,
+    max_size=300,
+)
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=texts)
+def test_fast_writer_writes_what_whoosh_writes(
+    tmp_path_factory: pytest.TempPathFactory, texts: list[str]
+) -> None:
+    """Same postings (many over a 128-posting block), statistics, stored fields, lengths."""
+    documents = _documents(texts)
+    whoosh_reader = _write(tmp_path_factory.mktemp("w") / "ix", SegmentWriter, documents)
+    ours = _write(tmp_path_factory.mktemp("f") / "ix", FastSegmentWriter, documents)
+    try:
+        assert _contents(ours) == _contents(whoosh_reader)
+    finally:
+        ours.close()
+        whoosh_reader.close()
+
+
+def test_spilled_runs_join_in_document_order(tmp_path: Path) -> None:
+    """A pool over its memory budget spills sorted runs; reading them back loses nothing."""
+    documents = _documents([" ".join(WORDS[: 1 + n % 8]) for n in range(400)])
+    whole = _write(tmp_path / "whole", FastSegmentWriter, documents, limitmb=64)
+    spilled = _write(tmp_path / "spilled", FastSegmentWriter, documents, limitmb=0.01)
+    try:
+        assert _contents(spilled) == _contents(whole)
+        assert whole.doc_frequency("text", "aid") == 400
+    finally:
+        whole.close()
+        spilled.close()
