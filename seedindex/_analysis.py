@@ -60,9 +60,18 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
             yield term(match.group()), start, end
 
 
+def terms(text: str) -> list[str]:
+    """The index terms of ``text`` in order: ``spans`` without the offsets, for indexing."""
+    return list(map(term, filter(_indexable, _WORD.findall(text))))
+
+
+def _indexable(word: str) -> bool:
+    return len(word) <= MAX_WORD_CHARS
+
+
 def words(text: str) -> list[str]:
     """The words of ``text`` as typed, in order."""
-    return [w for w in _WORD.findall(text) if len(w) <= MAX_WORD_CHARS]
+    return list(filter(_indexable, _WORD.findall(text)))
 
 
 @functools.lru_cache(maxsize=200_000)

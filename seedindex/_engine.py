@@ -120,7 +120,7 @@ _COUNT = struct.Struct(">I")
 def _positions(text: str) -> dict[str, list[int]]:
     """Each index term of ``text`` with the word positions it is at."""
     positions: dict[str, list[int]] = {}
-    for position, (term, _start, _end) in enumerate(_analysis.spans(text)):
+    for position, term in enumerate(_analysis.terms(text)):
         found = positions.get(term)
         if found is None:
             positions[term] = [position]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import marshal
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -33,30 +33,45 @@ _TERM_BYTES = 400
 _LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
 
 
+_Postings = tuple["array[int]", "array[float]", list[bytes]]
+
+
 class TermPool:
-    """Postings grouped by (field, term): the pool Whoosh's segment writer fills."""
+    """Postings grouped by field and term: the pool Whoosh's segment writer fills."""
 
     def __init__(self, tempstore: Any, limitmb: float) -> None:
-        self.fieldnames: set[str] = set()
         self._tempstore = tempstore
         self._limit = int(limitmb * 1024 * 1024)
         self._size = 0
-        self._terms: dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes]]] = {}
+        self._fields: dict[str, dict[bytes, _Postings]] = {}
         self._runs: list[str] = []
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self._fields)
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """One posting: (field, term bytes, document number, weight, value string)."""
         fieldname, text, docnum, weight, value = item
-        found = self._terms.get((fieldname, text))
-        if found is None:
-            found = self._terms[(fieldname, text)] = (array("I"), array("f"), [])
-            self.fieldnames.add(fieldname)
-            self._size += _TERM_BYTES
-        found[0].append(docnum)
-        found[1].append(weight)
-        if value:  # formats without values (Existence) keep none, as Whoosh does
-            found[2].append(value)
-        self._size += _POSTING_BYTES
+        self.add_document_terms(fieldname, docnum, [(text, weight, value)])
+
+    def add_document_terms(
+        self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, float, bytes | None]]
+    ) -> None:
+        """A document's postings in one field: (term bytes, weight, value string) each."""
+        terms = self._fields.setdefault(fieldname, {})
+        added = 0
+        for text, weight, value in postings:
+            found = terms.get(text)
+            if found is None:
+                found = terms[text] = (array("I"), array("f"), [])
+                self._size += _TERM_BYTES
+            found[0].append(docnum)
+            found[1].append(weight)
+            if value:  # formats without values (Existence) keep none, as Whoosh does
+                found[2].append(value)
+            added += 1
+        self._size += added * _POSTING_BYTES
         if self._size > self._limit:
             self._spill()
 
@@ -78,20 +93,21 @@ class TermPool:
             if self._tempstore.file_exists(name):
                 self._tempstore.delete_file(name)
         self._runs = []
-        self._terms = {}
+        self._fields = {}
 
     def _in_memory(self) -> Iterator[TermPostings]:
-        for key in sorted(self._terms):
-            yield (*key, *self._terms[key])
+        for fieldname in sorted(self._fields):
+            terms = self._fields[fieldname]
+            for text in sorted(terms):
+                yield (fieldname, text, *terms[text])
 
     def _spill(self) -> None:
         name = f"{random_name()}.terms"
         with self._tempstore.create_file(name).raw_file() as run:
-            for key in sorted(self._terms):
-                ids, weights, values = self._terms[key]
-                marshal.dump((*key, ids.tobytes(), weights.tobytes(), values), run)
+            for fieldname, text, ids, weights, values in self._in_memory():
+                marshal.dump((fieldname, text, ids.tobytes(), weights.tobytes(), values), run)
         self._runs.append(name)
-        self._terms = {}
+        self._fields = {}
         self._size = 0
 
     def _read_run(self, name: str) -> Iterator[TermPostings]:
@@ -163,6 +179,39 @@ class _TermPoolWriting:
         super().__init__(ix, **kwargs)  # type: ignore[call-arg]
         self.pool = TermPool(self._tempstorage, kwargs.get("limitmb", 128))  # type: ignore[attr-defined]
 
+    def add_document(self, **fields: Any) -> None:
+        """Whoosh's ``add_document`` for schemas without vectors, spelling or boosts
+        (seedindex's), handing the pool each field's postings at once."""
+        self._check_state()  # type: ignore[attr-defined]
+        perdoc = self.perdocwriter  # type: ignore[attr-defined]
+        docnum = self.docnum  # type: ignore[has-type]
+        perdoc.start_doc(docnum)
+        try:
+            for name in sorted(n for n in fields if not n.startswith("_")):
+                if fields[name] is not None:
+                    stored = fields.get(f"_stored_{name}", fields[name])
+                    self._add_field(docnum, name, fields[name], stored)
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum = docnum + 1
+
+    def _add_field(self, docnum: int, name: str, value: Any, stored: Any) -> None:
+        field = self.schema[name]  # type: ignore[attr-defined]
+        length = 0
+        if field.indexed:
+            found = list(field.format.word_values(value, field.analyzer, mode="index"))
+            terms = ((word.encode("utf-8"), weight, vbytes) for word, _f, weight, vbytes in found)
+            self.pool.add_document_terms(name, docnum, terms)
+            if field.scorable:
+                length = sum(frequency for _w, frequency, _wt, _v in found)
+        self.perdocwriter.add_field(name, field, stored if field.stored else None, length)  # type: ignore[attr-defined]
+        if field.column_type and stored is not None:
+            column_value = field.to_column_value(stored)
+            self.perdocwriter.add_column_value(name, field.column_type, column_value)  # type: ignore[attr-defined]
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()  # type: ignore[attr-defined]
         lengths = self.per_document_reader()  # type: ignore[attr-defined]
@@ -197,6 +246,8 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
 
 class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer (one segment per process), each a ``FastSegmentWriter``."""
+
+    add_document = MpWriter.add_document  # hands documents to the processes
 
     def _new_task(self) -> Any:
         task = _SubWriterTask(

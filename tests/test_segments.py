@@ -10,7 +10,7 @@ from whoosh import index
 from whoosh.writing import SegmentWriter
 
 from seedindex._engine import _schema
-from seedindex._segments import FastSegmentWriter
+from seedindex._segments import FastMpWriter, FastSegmentWriter
 
 WORDS = ["aid", "convoy", "gaza", "border", "crossing", "fuel", "water", "night", "x" * 70]
 
@@ -41,7 +41,7 @@ def _write(folder: Path, writer_class: Any, documents: list[dict[str, Any]], **k
 
 
 def _contents(reader: Any) -> tuple[Any, ...]:
-    """Every posting, term statistic, stored field and length the reader sees."""
+    """Every posting, term statistic, stored field, length and column value."""
     postings = {}
     for field, term in reader.all_terms():
         matcher = reader.postings(field, term)
@@ -57,7 +57,8 @@ def _contents(reader: Any) -> tuple[Any, ...]:
     lengths = [
         (reader.doc_field_length(d, "text"), reader.doc_field_length(d, "title")) for d in documents
     ]
-    return postings, stored, lengths
+    paths = list(reader.column_reader("path"))
+    return postings, stored, lengths, paths
 
 
 texts = st.lists(
@@ -94,3 +95,27 @@ def test_spilled_runs_join_in_document_order(tmp_path: Path) -> None:
     finally:
         whole.close()
         spilled.close()
+
+
+def _by_document(reader: Any) -> tuple[list[Any], dict[Any, list[int]]]:
+    """Stored fields, and each term's documents (by their "start"), whatever the numbering."""
+    starts = [reader.stored_fields(d)["start"] for d in range(reader.doc_count_all())]
+    terms = {
+        key: sorted(starts[d] for d in reader.postings(*key).all_ids())
+        for key in reader.all_terms()
+    }
+    return sorted(starts), terms
+
+
+def test_multiprocess_writer_indexes_in_its_processes(tmp_path: Path) -> None:
+    documents = _documents([" ".join(WORDS[n % 8 :]) for n in range(60)])
+    serial = _write(tmp_path / "serial", FastSegmentWriter, documents)
+    parallel = _write(
+        tmp_path / "parallel", FastMpWriter, documents, procs=2, batchsize=10, multisegment=True
+    )
+    try:
+        assert len(parallel.leaf_readers()) == 2  # a segment from each process, none from ours
+        assert _by_document(parallel) == _by_document(serial)
+    finally:
+        serial.close()
+        parallel.close()
