@@ -25,7 +25,6 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from . import _analysis
 from ._ranking import Corpus
-from ._segments import FastMpWriter, FastSegmentWriter, column_lengths
 
 if TYPE_CHECKING:
     from ._passages import Span
@@ -143,6 +142,19 @@ def _schema() -> fields.Schema:
         line=fields.STORED(),
         end_line=fields.STORED(),
     )
+
+
+_LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
+
+
+def column_lengths(perdoc_reader: Any, fieldname: str) -> list[int] | None:
+    """Every document's length in ``fieldname``, read from the segment's column at once."""
+    loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
+    if fieldname not in loaded:
+        column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        loaded[fieldname] = None if column is None else [_LENGTHS[b] for b in column.load()]
+    lengths: list[int] | None = loaded[fieldname]
+    return lengths
 
 
 def _whole_column_lengths() -> None:
@@ -334,6 +346,8 @@ class Engine:
 
     def writer(self, *, parallel: bool = False) -> EngineWriter:
         """A writer; ``parallel`` analyses in one process per core (for large batches)."""
+        from ._segments import FastMpWriter, FastSegmentWriter
+
         if parallel and (os.cpu_count() or 1) > 1:
             # Each process writes a segment of its own; merging them would cost more
             # than the parallel work saves, so they stay apart (multisegment).

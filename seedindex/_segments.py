@@ -18,10 +18,11 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from whoosh.codec import whoosh3
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
+
+from ._engine import column_lengths
 
 # (field, term bytes, document numbers, weights, value strings)
 TermPostings = tuple[str, bytes, "array[int]", "array[float]", list[bytes]]
@@ -29,9 +30,6 @@ TermPostings = tuple[str, bytes, "array[int]", "array[float]", list[bytes]]
 # What a posting and a new term cost the pool in memory, roughly (measured).
 _POSTING_BYTES = 64
 _TERM_BYTES = 400
-
-_LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
-
 
 _Postings = tuple["array[int]", "array[float]", list[bytes]]
 
@@ -118,16 +116,6 @@ class TermPool:
                 except EOFError:
                     return
                 yield fieldname, text, array("I", ids), array("f", weights), values
-
-
-def column_lengths(perdoc_reader: Any, fieldname: str) -> list[int] | None:
-    """Every document's length in ``fieldname``, read from the segment's column at once."""
-    loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
-    if fieldname not in loaded:
-        column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        loaded[fieldname] = None if column is None else [_LENGTHS[b] for b in column.load()]
-    lengths: list[int] | None = loaded[fieldname]
-    return lengths
 
 
 def write_postings(fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Any) -> None:

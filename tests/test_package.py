@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,20 @@ from tests.conftest import REPO
 
 def test_import_is_warning_free() -> None:
     subprocess.run([sys.executable, "-W", "error", "-c", "import seedindex"], check=True, cwd=REPO)
+
+
+def test_a_plain_query_loads_no_parser_writer_or_highlighter(tmp_path: Path) -> None:
+    """Start-up cost: a word query on an up-to-date index imports only what it needs."""
+    opening = f"from seedindex import Index\nix = Index.open(index_dir={str(tmp_path)!r})\n"
+    subprocess.run([sys.executable, "-c", opening], check=True)  # builds the index
+    code = opening + (
+        "import sys\n"
+        "assert ix.search('aid convoys')\n"
+        "heavy = {'whoosh.qparser', 'whoosh.highlight', 'whoosh.writing', 'multiprocessing'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_public_api_is_exported_and_sorted() -> None:
