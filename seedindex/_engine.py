@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from ._passages import Span
 
 _INDEX_NAME = "passages"
-# Memory Whoosh's writer may use for sorting postings before it spills to disk.
-_WRITER_MB = 256
+# Memory a build's postings may take before they spill to disk (shared by its
+# processes): the build's size stays flat as the corpus grows, at no cost in speed.
+_WRITER_MB = 64
 
 
 class Analyzer(Tokenizer):  # type: ignore[misc]
@@ -348,11 +349,12 @@ class Engine:
         """A writer; ``parallel`` analyses in one process per core (for large batches)."""
         from ._segments import FastMpWriter, FastSegmentWriter
 
-        if parallel and (os.cpu_count() or 1) > 1:
+        processes = os.cpu_count() or 1
+        if parallel and processes > 1:
             # Each process writes a segment of its own; merging them would cost more
             # than the parallel work saves, so they stay apart (multisegment).
             whoosh_writer = FastMpWriter(
-                self._index, procs=os.cpu_count(), multisegment=True, limitmb=_WRITER_MB // 2
+                self._index, procs=processes, multisegment=True, limitmb=_WRITER_MB / processes
             )
         else:
             whoosh_writer = FastSegmentWriter(self._index, limitmb=_WRITER_MB)

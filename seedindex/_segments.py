@@ -30,6 +30,8 @@ TermPostings = tuple[str, bytes, "array[int]", "array[float]", list[bytes]]
 # What a posting and a new term cost the pool in memory, roughly (measured).
 _POSTING_BYTES = 64
 _TERM_BYTES = 400
+# Spilled runs are joined into one when there are this many.
+_MAX_RUNS = 32
 
 _Postings = tuple["array[int]", "array[float]", list[bytes]]
 
@@ -75,16 +77,7 @@ class TermPool:
 
     def terms(self) -> Iterator[TermPostings]:
         """Every term in (field, term) order, its postings from all runs in document order."""
-        sources = [*(self._read_run(name) for name in self._runs), self._in_memory()]
-        # merge() keeps equal keys in source order: runs were written in document order.
-        merged = heapq.merge(*sources, key=itemgetter(0, 1))
-        for (fieldname, text), parts in groupby(merged, key=itemgetter(0, 1)):
-            ids, weights, values = array("I"), array("f"), []
-            for _field, _text, more_ids, more_weights, more_values in parts:
-                ids.extend(more_ids)
-                weights.extend(more_weights)
-                values.extend(more_values)
-            yield fieldname, text, ids, weights, values
+        return _joined([*(self._read_run(name) for name in self._runs), self._in_memory()])
 
     def cleanup(self) -> None:
         for name in self._runs:
@@ -100,13 +93,20 @@ class TermPool:
                 yield (fieldname, text, *terms[text])
 
     def _spill(self) -> None:
-        name = f"{random_name()}.terms"
-        with self._tempstore.create_file(name).raw_file() as run:
-            for fieldname, text, ids, weights, values in self._in_memory():
-                marshal.dump((fieldname, text, ids.tobytes(), weights.tobytes(), values), run)
-        self._runs.append(name)
+        self._runs.append(self._write_run(self._in_memory()))
         self._fields = {}
         self._size = 0
+        if len(self._runs) >= _MAX_RUNS:  # each is an open file when they are joined
+            joined = self._write_run(_joined([self._read_run(name) for name in self._runs]))
+            self.cleanup()
+            self._runs = [joined]
+
+    def _write_run(self, terms: Iterable[TermPostings]) -> str:
+        name = f"{random_name()}.terms"
+        with self._tempstore.create_file(name).raw_file() as run:
+            for fieldname, text, ids, weights, values in terms:
+                marshal.dump((fieldname, text, ids.tobytes(), weights.tobytes(), values), run)
+        return name
 
     def _read_run(self, name: str) -> Iterator[TermPostings]:
         with self._tempstore.open_file(name).raw_file() as run:
@@ -116,6 +116,19 @@ class TermPool:
                 except EOFError:
                     return
                 yield fieldname, text, array("I", ids), array("f", weights), values
+
+
+def _joined(sources: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
+    """Sources sorted by (field, term), each term's postings joined in source order."""
+    # merge() keeps equal keys in source order: runs were written in document order.
+    merged = heapq.merge(*sources, key=itemgetter(0, 1))
+    for (fieldname, text), parts in groupby(merged, key=itemgetter(0, 1)):
+        ids, weights, values = array("I"), array("f"), []
+        for _field, _text, more_ids, more_weights, more_values in parts:
+            ids.extend(more_ids)
+            weights.extend(more_weights)
+            values.extend(more_values)
+        yield fieldname, text, ids, weights, values
 
 
 def write_postings(fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Any) -> None:

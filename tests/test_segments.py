@@ -84,11 +84,12 @@ def test_fast_writer_writes_what_whoosh_writes(
         whoosh_reader.close()
 
 
-def test_spilled_runs_join_in_document_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("limitmb", [0.01, 0.0005])  # tens of runs; hundreds, joined
+def test_spilled_runs_join_in_document_order(tmp_path: Path, limitmb: float) -> None:
     """A pool over its memory budget spills sorted runs; reading them back loses nothing."""
     documents = _documents([" ".join(WORDS[: 1 + n % 8]) for n in range(400)])
     whole = _write(tmp_path / "whole", FastSegmentWriter, documents, limitmb=64)
-    spilled = _write(tmp_path / "spilled", FastSegmentWriter, documents, limitmb=0.01)
+    spilled = _write(tmp_path / "spilled", FastSegmentWriter, documents, limitmb=limitmb)
     try:
         assert _contents(spilled) == _contents(whole)
         assert whole.doc_frequency("text", "aid") == 400
