@@ -13,13 +13,13 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from _corpora import SHARED, write_seeds
+from _memory import run_sampled
 
 from seedindex import Index
 
@@ -32,7 +32,7 @@ began = time.perf_counter()
 with Index.open(sys.argv[1], index_dir=sys.argv[2], auto_update=False) as ix:
     seconds = time.perf_counter() - began
     stats = ix.stats()
-# The parent plus its largest worker (the parallel build's processes).
+# Without /proc: the parent plus its largest worker (the parallel build's processes).
 peak_kb = sum(resource.getrusage(who).ru_maxrss
               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"seconds": seconds, "passages": stats.passages, "files": stats.files,
@@ -41,13 +41,9 @@ print(json.dumps({"seconds": seconds, "passages": stats.passages, "files": stats
 
 
 def build_in_child(seeds: Path, index_dir: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD_BUILD, str(seeds), str(index_dir)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    result: dict[str, float] = json.loads(out)
+    printed, peak = run_sampled([sys.executable, "-c", _CHILD_BUILD, str(seeds), str(index_dir)])
+    result: dict[str, float] = json.loads(printed)
+    result["peak_rss_mb"] = peak or result["peak_rss_mb"]  # the whole process tree
     return result
 
 

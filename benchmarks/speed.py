@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from _corpora import SHARED, write_seeds
+from _memory import run_sampled
 
 RESULTS = Path(__file__).resolve().parent / "results"
 HERE = Path(__file__).resolve().parent
@@ -93,46 +94,21 @@ BUILDERS = {"seedindex": build_seedindex, "whoosh": build_whoosh, "fts5": build_
 def child_build(kind: str, seeds: Path, out: Path) -> dict[str, float]:
     """Run one build in a fresh process; its wall time, peak RSS and what it printed.
 
-    The peak RSS is of the whole process tree (the parallel build's workers run at
-    once), sampled every 20 ms from /proc; where there is no /proc, the child's own
-    peak plus its largest worker's.
+    Peak RSS is of the whole process tree (``_memory``); without /proc, the child's
+    own peak plus its largest worker's.
     """
     began = time.perf_counter()
-    process = subprocess.Popen(
+    printed, peak = run_sampled(
         [sys.executable, __file__, "--child", kind, str(seeds), str(out)],
-        stdout=subprocess.PIPE,
-        text=True,
         env={**os.environ, "PYTHONPATH": str(HERE)},
     )
-    sampled = 0.0
-    while process.poll() is None:
-        sampled = max(sampled, _tree_rss_mb(process.pid))
-        time.sleep(0.02)
     seconds = time.perf_counter() - began
-    printed, _ = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"the {kind} build failed")
     lines = printed.strip().splitlines()
     result: dict[str, float] = json.loads(lines[-2])
-    result["peak_rss_mb"] = sampled or float(lines[-1])
+    result["peak_rss_mb"] = peak or float(lines[-1])
     result["build_seconds"] = seconds
     result["index_mb"] = _size(out) / 1e6
     return result
-
-
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants now (0 without /proc)."""
-    total_kb, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending += map(int, (task / "children").read_text().split())
-        except (OSError, AttributeError):
-            continue  # gone meanwhile, or a zombie without memory
-    return total_kb / 1024
 
 
 def _size(path: Path) -> int:
