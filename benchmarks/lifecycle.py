@@ -4,7 +4,8 @@
 
 For each scale: full build time and peak RSS (in a fresh child process), then the
 time of an update after touching one file, changing one, adding ten, and with
-nothing changed, each as a share of the full build. Writes benchmarks/results/lifecycle.json.
+nothing changed (each the median of three, on different files), each as a share of
+the full build. Writes benchmarks/results/lifecycle.json.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from _corpora import SHARED, write_seeds
@@ -47,10 +50,29 @@ def build_in_child(seeds: Path, index_dir: Path) -> dict[str, float]:
     return result
 
 
-def timed_update(ix: Index) -> float:
-    began = time.perf_counter()
-    ix.update()
-    return time.perf_counter() - began
+# Each kind of update is timed this many times (on different files); the median counts.
+_REPEATS = 3
+
+
+def _median(change: Callable[[int], None], ix: Index) -> float:
+    """The median time of ``update()`` after ``change(n)``, for n in range(_REPEATS)."""
+    times = []
+    for n in range(_REPEATS):
+        change(n)
+        began = time.perf_counter()
+        ix.update()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def _append(path: Path) -> None:
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("\nOne more paragraph about benchmark updates.\n")
+
+
+def _add_ten(seeds: Path, round_: int) -> None:
+    for n in range(10):
+        (seeds / f"added-{round_}-{n}.txt").write_text(f"Added document {n} about updates.\n")
 
 
 def measure(corpus: Path, scale: int, work: Path) -> dict[str, float]:
@@ -62,17 +84,12 @@ def measure(corpus: Path, scale: int, work: Path) -> dict[str, float]:
         "mb": sum(p.stat().st_size for p in seeds.iterdir()) / 1e6,
     }
     row.update(build_in_child(seeds, index_dir))
-    victims = sorted(seeds.iterdir())[:2]
+    victims = sorted(seeds.iterdir())[:_REPEATS]
     with Index.open(seeds, index_dir=index_dir, auto_update=False) as ix:
-        row["nothing_changed_s"] = min(timed_update(ix) for _ in range(3))
-        os.utime(victims[0])
-        row["touch_one_s"] = timed_update(ix)
-        with open(victims[1], "a", encoding="utf-8") as handle:
-            handle.write("\nOne more paragraph about benchmark updates.\n")
-        row["change_one_s"] = timed_update(ix)
-        for n in range(10):
-            (seeds / f"added-{n}.txt").write_text(f"Added document {n} about updates.\n")
-        row["add_ten_s"] = timed_update(ix)
+        row["nothing_changed_s"] = _median(lambda _n: None, ix)
+        row["touch_one_s"] = _median(lambda n: os.utime(victims[n]), ix)
+        row["change_one_s"] = _median(lambda n: _append(victims[n]), ix)
+        row["add_ten_s"] = _median(lambda n: _add_ten(seeds, n), ix)
     began = time.perf_counter()
     Index.open(seeds, index_dir=index_dir).close()  # what a one-shot query pays to check
     row["open_and_check_s"] = time.perf_counter() - began

@@ -281,15 +281,24 @@ class Index:
 
     def _load_manifest(self) -> Manifest:
         """The manifest on disk, read again only when the file was replaced."""
-        path = self._directory.manifest
-        try:
-            st = path.stat()
-        except OSError:
+        key = self._manifest_key()
+        if key is None:
             return Manifest()
-        key = (st.st_ino, st.st_size, st.st_mtime_ns)
         if self._manifest_seen is None or self._manifest_seen[0] != key:
-            self._manifest_seen = (key, _manifest.load(path) or Manifest())
+            self._manifest_seen = (key, _manifest.load(self._directory.manifest) or Manifest())
         return self._manifest_seen[1]
+
+    def _remember_manifest(self, saved: Manifest) -> None:
+        """What this process just saved need not be read back."""
+        key = self._manifest_key()
+        self._manifest_seen = None if key is None else (key, saved)
+
+    def _manifest_key(self) -> tuple[int, int, int] | None:
+        try:
+            st = self._directory.manifest.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _manifest_current(self, manifest: Manifest) -> bool:
         return self._engine is not None and manifest.generation == self._engine.generation()
@@ -328,6 +337,7 @@ class Index:
         try:
             after = attrs.evolve(after, generation=self._engine.generation())
             _manifest.save(self._directory.manifest, after)
+            self._remember_manifest(after)
         except OSError as exc:
             # The next writer sees the manifest is behind the engine and rebuilds.
             raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
