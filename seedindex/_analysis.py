@@ -62,16 +62,15 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
 
 def terms(text: str) -> list[str]:
     """The index terms of ``text`` in order: ``spans`` without the offsets, for indexing."""
-    return list(map(term, filter(_indexable, _WORD.findall(text))))
-
-
-def _indexable(word: str) -> bool:
-    return len(word) <= MAX_WORD_CHARS
+    return list(map(term, words(text)))
 
 
 def words(text: str) -> list[str]:
     """The words of ``text`` as typed, in order."""
-    return list(filter(_indexable, _WORD.findall(text)))
+    found: list[str] = _WORD.findall(text)
+    if max(map(len, found), default=0) > MAX_WORD_CHARS:  # rare: test before filtering
+        found = [word for word in found if len(word) <= MAX_WORD_CHARS]
+    return found
 
 
 @functools.lru_cache(maxsize=200_000)

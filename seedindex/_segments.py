@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import marshal
+import struct
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import groupby
@@ -24,14 +25,19 @@ from whoosh.writing import SegmentWriter
 
 from ._engine import column_lengths
 
-# (field, term bytes, document numbers, weights, value strings)
-TermPostings = tuple[str, bytes, "array[int]", "array[float]", list[bytes]]
+# (field, term, document numbers, weights, value strings). Terms are kept as text:
+# its order is that of their UTF-8 bytes, which Whoosh writes.
+TermPostings = tuple[str, str, "array[int]", "array[float]", list[bytes]]
 
 # What a posting and a new term cost the pool in memory, roughly (measured).
 _POSTING_BYTES = 64
 _TERM_BYTES = 400
 # Spilled runs are joined into one when there are this many.
 _MAX_RUNS = 32
+_RECORD_LENGTH = struct.Struct("<I")
+# Blocks of fewer postings are written uncompressed: zlib's set-up costs more than a
+# few bytes are worth (most terms are in one or two passages).
+_COMPRESS_FROM_POSTINGS = 4
 
 _Postings = tuple["array[int]", "array[float]", list[bytes]]
 
@@ -43,7 +49,7 @@ class TermPool:
         self._tempstore = tempstore
         self._limit = int(limitmb * 1024 * 1024)
         self._size = 0
-        self._fields: dict[str, dict[bytes, _Postings]] = {}
+        self._fields: dict[str, dict[str, _Postings]] = {}
         self._runs: list[str] = []
 
     @property
@@ -53,15 +59,16 @@ class TermPool:
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """One posting: (field, term bytes, document number, weight, value string)."""
         fieldname, text, docnum, weight, value = item
-        self.add_document_terms(fieldname, docnum, [(text, weight, value)])
+        self.add_document_terms(fieldname, docnum, [(text.decode("utf-8"), 0, weight, value)])
 
     def add_document_terms(
-        self, fieldname: str, docnum: int, postings: Iterable[tuple[bytes, float, bytes | None]]
+        self, fieldname: str, docnum: int, postings: Iterable[tuple[str, int, float, bytes | None]]
     ) -> None:
-        """A document's postings in one field: (term bytes, weight, value string) each."""
+        """A document's postings in one field, as a format's ``word_values`` gives them:
+        (term, frequency, weight, value string) each."""
         terms = self._fields.setdefault(fieldname, {})
         added = 0
-        for text, weight, value in postings:
+        for text, _frequency, weight, value in postings:
             found = terms.get(text)
             if found is None:
                 found = terms[text] = (array("I"), array("f"), [])
@@ -102,19 +109,20 @@ class TermPool:
             self._runs = [joined]
 
     def _write_run(self, terms: Iterable[TermPostings]) -> str:
+        """A run file: each term a length, then its marshalled postings (read in two calls)."""
         name = f"{random_name()}.terms"
         with self._tempstore.create_file(name).raw_file() as run:
             for fieldname, text, ids, weights, values in terms:
-                marshal.dump((fieldname, text, ids.tobytes(), weights.tobytes(), values), run)
+                record = marshal.dumps((fieldname, text, ids.tobytes(), weights.tobytes(), values))
+                run.write(_RECORD_LENGTH.pack(len(record)))
+                run.write(record)
         return name
 
     def _read_run(self, name: str) -> Iterator[TermPostings]:
         with self._tempstore.open_file(name).raw_file() as run:
-            while True:
-                try:
-                    fieldname, text, ids, weights, values = marshal.load(run)
-                except EOFError:
-                    return
+            while header := run.read(_RECORD_LENGTH.size):
+                (length,) = _RECORD_LENGTH.unpack(header)
+                fieldname, text, ids, weights, values = marshal.loads(run.read(length))
                 yield fieldname, text, array("I", ids), array("f", weights), values
 
 
@@ -135,6 +143,7 @@ def write_postings(fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Any
     """Write every term's postings through a segment's field writer, a block at a time."""
     current = None
     lengths: list[int] | None = None
+    compression = fieldwriter._codec._compression
     for fieldname, text, ids, weights, values in terms:
         if fieldname != current:
             if current is not None:
@@ -142,8 +151,8 @@ def write_postings(fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Any
             fieldwriter.start_field(fieldname, schema[fieldname])
             current = fieldname
             lengths = column_lengths(perdoc_reader, fieldname)
-        fieldwriter.start_term(text)
-        _fill_blocks(fieldwriter._postwriter, ids, weights, values, lengths)
+        fieldwriter.start_term(text.encode("utf-8"))
+        _fill_blocks(fieldwriter._postwriter, ids, weights, values, lengths, compression)
         fieldwriter.finish_term()  # writes the last block
     if current is not None:
         fieldwriter.finish_field()
@@ -155,14 +164,16 @@ def _fill_blocks(
     weights: array[float],
     values: list[bytes],
     lengths: list[int] | None,
+    compression: int,
 ) -> None:
     """Set the block writer's buffer as ``add_posting`` would, one full block at a time."""
-    limit = writer._blocklimit
+    limit, level = writer._blocklimit, compression
     for start in range(0, len(ids), limit):
         if start:
             writer._write_block()
         end = start + limit
         writer._ids = ids[start:end]
+        writer._compression = level if len(writer._ids) >= _COMPRESS_FROM_POSTINGS else 0
         writer._weights = weights[start:end]
         writer._values = values[start:end]
         writer._maxweight = max(0, max(writer._weights))
@@ -204,8 +215,7 @@ class _TermPoolWriting:
         length = 0
         if field.indexed:
             found = list(field.format.word_values(value, field.analyzer, mode="index"))
-            terms = ((word.encode("utf-8"), weight, vbytes) for word, _f, weight, vbytes in found)
-            self.pool.add_document_terms(name, docnum, terms)
+            self.pool.add_document_terms(name, docnum, found)
             if field.scorable:
                 length = sum(frequency for _w, frequency, _wt, _v in found)
         self.perdocwriter.add_field(name, field, stored if field.stored else None, length)  # type: ignore[attr-defined]

@@ -120,3 +120,23 @@ def test_multiprocess_writer_indexes_in_its_processes(tmp_path: Path) -> None:
     finally:
         serial.close()
         parallel.close()
+
+
+def test_merged_segments_keep_every_posting(tmp_path: Path) -> None:
+    """Small segments merged into a new one go through the pool term by term."""
+    documents = _documents([" ".join(WORDS[n % 8 :]) for n in range(90)])
+    whole = _write(tmp_path / "whole", SegmentWriter, documents)
+    (tmp_path / "merged").mkdir()
+    ix = index.create_in(str(tmp_path / "merged"), _schema(), indexname="t")
+    for part in range(3):
+        writer = FastSegmentWriter(ix)
+        for document in documents[part * 30 : (part + 1) * 30]:
+            writer.add_document(**document)
+        writer.commit(optimize=part == 2)  # the last commit merges all into one segment
+    merged = ix.reader()
+    try:
+        assert len(merged.leaf_readers()) == 1
+        assert _by_document(merged) == _by_document(whole)
+    finally:
+        merged.close()
+        whole.close()
