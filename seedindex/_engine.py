@@ -21,6 +21,7 @@ from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.structfile import BufferFile
 from whoosh.matching.wrappers import FilterMatcher
 
 from . import _analysis
@@ -174,6 +175,72 @@ def _whole_column_lengths() -> None:
 
 
 _whole_column_lengths()
+
+
+class _BufferStream:
+    """A read-only stream over a buffer that copies only what is read."""
+
+    __slots__ = ("_buffer", "_position")
+
+    def __init__(self, buffer: Any) -> None:
+        self._buffer = buffer
+        self._position = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._position
+        end = len(self._buffer) if size is None or size < 0 else start + size
+        self._position = max(start, min(end, len(self._buffer)))
+        return bytes(self._buffer[start:end])
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start = end = self._position
+        limit = (
+            len(self._buffer) if size is None or size < 0 else min(start + size, len(self._buffer))
+        )
+        while end < limit:
+            chunk = bytes(self._buffer[end : min(end + 256, limit)])
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                end += newline + 1
+                break
+            end += len(chunk)
+        self._position = end
+        return bytes(self._buffer[start:end])
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._position, len(self._buffer))[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        """Nothing to free: the buffer belongs to the segment."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+
+def _buffers_read_in_place() -> None:
+    """Make Whoosh open a segment's files without copying them.
+
+    Whoosh 2.7 wraps each file of a segment (a slice of the memory-mapped segment)
+    in a ``BytesIO``, which copies the file whole, on every reader it opens:
+    postings, terms, stored passages. Read in place instead, opening an index (each
+    query process, each update's deletes) no longer costs a copy of it.
+    """
+
+    def init(self: Any, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        self._buf, self._name, self.onclose = buf, name, onclose
+        self.file = _BufferStream(buf)
+        self.is_real = self.is_closed = False
+
+    BufferFile.__init__ = init
+
+
+_buffers_read_in_place()
 
 
 class Postings:
