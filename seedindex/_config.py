@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -74,6 +73,8 @@ def index_location(seeds: Path, index_dir: str | os.PathLike[str] | None) -> Pat
     from_env = os.environ.get(INDEX_DIR_ENV)
     if from_env:
         return Path(from_env).expanduser().absolute()
+    import hashlib  # here: OpenSSL's start-up is not needed when the folder is given
+
     import platformdirs
 
     digest = hashlib.sha256(os.fsencode(seeds)).hexdigest()[:16]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import hashlib
 import os
 import stat
 from collections.abc import Iterator
@@ -160,6 +159,8 @@ def read(source: SourceFile) -> Document | Skipped:
         text = decode(data)
     except ValueError as exc:
         return Skipped(source.path, str(exc))
+    import hashlib  # here: a query on an unchanged folder reads and hashes nothing
+
     digest = hashlib.sha256(data).hexdigest()
     return Document(attrs.evolve(source, size=len(data)), text, digest)
 
