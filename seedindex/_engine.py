@@ -11,6 +11,7 @@ import os
 import shutil
 import struct
 import warnings
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
@@ -88,9 +89,14 @@ class PassagePositions(formats.Positions):  # type: ignore[misc]
     a pickle per (term, passage). Pickled into the index schema.
     """
 
-    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        for term, found in _positions(value).items():
-            yield term, len(found), len(found) * self.field_boost, self.encode(found)
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> list[Any]:
+        boost, once = self.field_boost, _ONCE.pack
+        return [
+            (term, 1, boost, once(1, found[0]))  # most words are once in a passage
+            if len(found) == 1
+            else (term, len(found), len(found) * boost, self.encode(found))
+            for term, found in _positions(value).items()
+        ]
 
     def encode(self, poslist: list[int]) -> bytes:
         """The count (which Whoosh reads as the frequency), then the gaps between positions."""
@@ -120,13 +126,9 @@ _COUNT = struct.Struct(">I")
 
 def _positions(text: str) -> dict[str, list[int]]:
     """Each index term of ``text`` with the word positions it is at."""
-    positions: dict[str, list[int]] = {}
+    positions: defaultdict[str, list[int]] = defaultdict(list)
     for position, term in enumerate(_analysis.terms(text)):
-        found = positions.get(term)
-        if found is None:
-            positions[term] = [position]
-        else:
-            found.append(position)
+        positions[term].append(position)
     return positions
 
 

@@ -37,7 +37,7 @@ _MAX_RUNS = 32
 _RECORD_LENGTH = struct.Struct("<I")
 # Blocks of fewer postings are written uncompressed: zlib's set-up costs more than a
 # few bytes are worth (most terms are in one or two passages).
-_COMPRESS_FROM_POSTINGS = 4
+_COMPRESS_FROM_POSTINGS = 16
 
 _Postings = tuple["array[int]", "array[float]", list[bytes]]
 
