@@ -1,4 +1,9 @@
-"""Peak memory of a child process and all its descendants, for the benchmarks."""
+"""Peak memory of a child process and all its descendants, for the benchmarks.
+
+Memory is each process's proportional set size (PSS: pages shared between the
+processes, as a forked worker shares its parent's, are counted once in the
+sum), or its RSS where the kernel does not report PSS.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 
 
 def run_sampled(command: list[str], **popen: object) -> tuple[str, float]:
-    """Run ``command``; what it printed, and the peak RSS (MB) of its process tree.
+    """Run ``command``; what it printed, and the peak memory (MB) of its process tree.
 
     Sampled every 20 ms from /proc (a parallel build's workers run at once, so
     their memory adds up); 0.0 where there is no /proc. Raises SystemExit if the
@@ -27,15 +32,22 @@ def run_sampled(command: list[str], **popen: object) -> tuple[str, float]:
 
 
 def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants now (0 without /proc)."""
+    """Memory of a process and all its descendants now (0 without /proc)."""
     total_kb, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kb += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            total_kb += _memory_kb(current)
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += map(int, (task / "children").read_text().split())
         except (OSError, AttributeError):
             continue  # gone meanwhile, or a zombie without memory
     return total_kb / 1024
+
+
+def _memory_kb(pid: int) -> int:
+    try:
+        report, field = Path(f"/proc/{pid}/smaps_rollup").read_text(), "Pss"
+    except OSError:
+        report, field = Path(f"/proc/{pid}/status").read_text(), "VmRSS"
+    return int(re.search(rf"^{field}:\s+(\d+)", report, re.MULTILINE).group(1))  # type: ignore[union-attr]

@@ -2,7 +2,7 @@
 
     python benchmarks/lifecycle.py [--corpus DIR] [--scales 1 5]
 
-For each scale: full build time and peak RSS (in a fresh child process), then the
+For each scale: full build time and peak memory (in a fresh child process), then the
 time of an update after touching one file, changing one, adding ten, and with
 nothing changed (each the median of three, on different files), each as a share of
 the full build. Writes benchmarks/results/lifecycle.json.
@@ -39,14 +39,14 @@ with Index.open(sys.argv[1], index_dir=sys.argv[2], auto_update=False) as ix:
 peak_kb = sum(resource.getrusage(who).ru_maxrss
               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 print(json.dumps({"seconds": seconds, "passages": stats.passages, "files": stats.files,
-                  "index_mb": stats.size_bytes / 1e6, "peak_rss_mb": peak_kb / 1024}))
+                  "index_mb": stats.size_bytes / 1e6, "peak_memory_mb": peak_kb / 1024}))
 """
 
 
 def build_in_child(seeds: Path, index_dir: Path) -> dict[str, float]:
     printed, peak = run_sampled([sys.executable, "-c", _CHILD_BUILD, str(seeds), str(index_dir)])
     result: dict[str, float] = json.loads(printed)
-    result["peak_rss_mb"] = peak or result["peak_rss_mb"]  # the whole process tree
+    result["peak_memory_mb"] = peak or result["peak_memory_mb"]  # the whole process tree
     return result
 
 
@@ -117,8 +117,8 @@ def print_row(row: dict[str, float]) -> None:
     build = row["seconds"]
     print(
         f"scale {row['scale']:g}: {row['files']:g} files, {row['mb']:.1f} MB, "
-        f"{row['passages']:g} passages; build {build:.2f} s, peak RSS {row['peak_rss_mb']:.0f} MB, "
-        f"index {row['index_mb']:.1f} MB"
+        f"{row['passages']:g} passages; build {build:.2f} s, "
+        f"peak memory {row['peak_memory_mb']:.0f} MB, index {row['index_mb']:.1f} MB"
     )
     for key in (
         "nothing_changed_s",

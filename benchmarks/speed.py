@@ -5,7 +5,7 @@
 The collection is written as one file per document (``--scale N``: N copies with
 distinct ids). seedindex indexes the folder; raw Whoosh (StemmingAnalyzer, default
 writer) and FTS5 (``porter unicode61``) index the very passages seedindex made. For
-each: build time (in a fresh child process, with its peak RSS), throughput, index
+each: build time (in a fresh child process, with its peak memory), throughput, index
 size, and warm query latency over the collection's queries (limit 10) with and without
 highlights. Then the cold one-shot CLI query on the bundled seed against the floors
 ``python -c pass`` and ``python -c "import whoosh.index, whoosh.qparser"``. Prints a
@@ -92,9 +92,9 @@ BUILDERS = {"seedindex": build_seedindex, "whoosh": build_whoosh, "fts5": build_
 
 
 def child_build(kind: str, seeds: Path, out: Path) -> dict[str, float]:
-    """Run one build in a fresh process; its wall time, peak RSS and what it printed.
+    """Run one build in a fresh process; its wall time, peak memory and what it printed.
 
-    Peak RSS is of the whole process tree (``_memory``); without /proc, the child's
+    Peak memory is of the whole process tree (``_memory``); without /proc, the child's
     own peak plus its largest worker's.
     """
     began = time.perf_counter()
@@ -105,7 +105,7 @@ def child_build(kind: str, seeds: Path, out: Path) -> dict[str, float]:
     seconds = time.perf_counter() - began
     lines = printed.strip().splitlines()
     result: dict[str, float] = json.loads(lines[-2])
-    result["peak_rss_mb"] = peak or float(lines[-1])
+    result["peak_memory_mb"] = peak or float(lines[-1])
     result["build_seconds"] = seconds
     result["index_mb"] = _size(out) / 1e6
     return result
@@ -293,7 +293,7 @@ def print_table(report: dict) -> None:  # type: ignore[type-arg]
         ("build s", "build_seconds", True),
         ("build MB/s", "mb_per_s", False),
         ("passages/s", "passages_per_s", False),
-        ("peak RSS MB", "peak_rss_mb", True),
+        ("peak memory MB (PSS)", "peak_memory_mb", True),
         ("index MB", "index_mb", True),
         ("query p50 ms, highlights", "highlights_p50_ms", True),
         ("query p95 ms, highlights", "highlights_p95_ms", True),

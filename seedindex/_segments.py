@@ -10,6 +10,7 @@ own block writer: the same index files, a fraction of the Python calls.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import marshal
 import struct
@@ -270,5 +271,11 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
             self.multisegment,
         )
         self.tasks.append(task)
-        task.start()
+        # A forked worker's garbage collector would touch (and so copy) every object it
+        # inherits, such as the list of files: the parent's objects stay out of its sight.
+        gc.freeze()
+        try:
+            task.start()
+        finally:
+            gc.unfreeze()
         return task
