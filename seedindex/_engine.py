@@ -1,7 +1,8 @@
 """The Whoosh storage behind an index: schema, analyzer, opening, writing.
 
-Everything that knows Whoosh's storage lives here (and its query language in
-``_syntax``), so another engine can stand beside it under the same ``Index``.
+Everything that knows Whoosh's storage lives here (with its segment writing in
+``_segments``, loaded only to write, and its query language in ``_syntax``), so
+another engine can stand beside it under the same ``Index``.
 """
 
 from __future__ import annotations
