@@ -30,7 +30,8 @@ from ._engine import column_lengths
 # its order is that of their UTF-8 bytes, which Whoosh writes.
 TermPostings = tuple[str, str, "array[int]", "array[float]", list[bytes]]
 
-# What a posting and a new term cost the pool in memory, roughly (measured).
+# What a posting and a new term cost the pool in memory, roughly: a posting is two
+# array items, a list slot and a small bytes object; a term a key and three containers.
 _POSTING_BYTES = 64
 _TERM_BYTES = 400
 # Spilled runs are joined into one when there are this many.
