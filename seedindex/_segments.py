@@ -130,9 +130,16 @@ class TermPool:
 
 def _joined(sources: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
     """Sources sorted by (field, term), each term's postings joined in source order."""
+    if len(sources) == 1:  # nothing spilled: nothing to join
+        yield from sources[0]
+        return
     # merge() keeps equal keys in source order: runs were written in document order.
     merged = heapq.merge(*sources, key=itemgetter(0, 1))
-    for (fieldname, text), parts in groupby(merged, key=itemgetter(0, 1)):
+    for (fieldname, text), group in groupby(merged, key=itemgetter(0, 1)):
+        parts = list(group)
+        if len(parts) == 1:
+            yield parts[0]
+            continue
         ids, weights, values = array("I"), array("f"), []
         for _field, _text, more_ids, more_weights, more_values in parts:
             ids.extend(more_ids)
