@@ -91,11 +91,9 @@ class PassagePositions(formats.Positions):  # type: ignore[misc]
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> list[Any]:
-        boost, once = self.field_boost, _ONCE.pack
+        boost, encode = self.field_boost, self.encode
         return [
-            (term, 1, boost, once(1, found[0]))  # most words are once in a passage
-            if len(found) == 1
-            else (term, len(found), len(found) * boost, self.encode(found))
+            (term, len(found), len(found) * boost, encode(found))
             for term, found in _positions(value).items()
         ]
 

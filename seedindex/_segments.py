@@ -89,11 +89,14 @@ class TermPool:
         return _joined([*(self._read_run(name) for name in self._runs), self._in_memory()])
 
     def cleanup(self) -> None:
+        self._delete_runs()
+        self._fields = {}
+
+    def _delete_runs(self) -> None:
         for name in self._runs:
             if self._tempstore.file_exists(name):
                 self._tempstore.delete_file(name)
         self._runs = []
-        self._fields = {}
 
     def _in_memory(self) -> Iterator[TermPostings]:
         for fieldname in sorted(self._fields):
@@ -107,7 +110,7 @@ class TermPool:
         self._size = 0
         if len(self._runs) >= _MAX_RUNS:  # each is an open file when they are joined
             joined = self._write_run(_joined([self._read_run(name) for name in self._runs]))
-            self.cleanup()
+            self._delete_runs()
             self._runs = [joined]
 
     def _write_run(self, terms: Iterable[TermPostings]) -> str:
@@ -148,7 +151,9 @@ def _joined(sources: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
         yield fieldname, text, ids, weights, values
 
 
-def write_postings(fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Any) -> None:
+def write_postings(
+    fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Iterable[TermPostings]
+) -> None:
     """Write every term's postings through a segment's field writer, a block at a time."""
     current = None
     lengths: list[int] | None = None
@@ -176,13 +181,13 @@ def _fill_blocks(
     compression: int,
 ) -> None:
     """Set the block writer's buffer as ``add_posting`` would, one full block at a time."""
-    limit, level = writer._blocklimit, compression
+    limit = writer._blocklimit
     for start in range(0, len(ids), limit):
         if start:
             writer._write_block()
         end = start + limit
         writer._ids = ids[start:end]
-        writer._compression = level if len(writer._ids) >= _COMPRESS_FROM_POSTINGS else 0
+        writer._compression = compression if len(writer._ids) >= _COMPRESS_FROM_POSTINGS else 0
         writer._weights = weights[start:end]
         writer._values = values[start:end]
         writer._maxweight = max(0, max(writer._weights))
