@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+#: Where each benchmark keeps its latest result.
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def documents(corpus: Path) -> Iterator[tuple[str, str, str]]:

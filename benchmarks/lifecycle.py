@@ -21,12 +21,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _corpora import SHARED, write_seeds
+from _corpora import RESULTS, SHARED, write_seeds
 from _memory import run_sampled
 
 from seedindex import Index
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 _CHILD_BUILD = """
 import json, resource, sys, time

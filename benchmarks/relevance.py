@@ -23,11 +23,9 @@ import time
 from pathlib import Path
 
 import pytrec_eval
-from _corpora import SHARED, doc_id, write_seeds
+from _corpora import RESULTS, SHARED, doc_id, write_seeds
 
 from seedindex import Index
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def load_queries(corpus: Path) -> dict[str, str]:

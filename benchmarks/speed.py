@@ -26,11 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from _corpora import SHARED, write_seeds
+from _corpora import RESULTS, SHARED, write_seeds
 from _memory import run_sampled
 
-RESULTS = Path(__file__).resolve().parent / "results"
-HERE = Path(__file__).resolve().parent
+HERE = RESULTS.parent
 
 # --- the three builds, each run in a child process: python speed.py --child KIND SEEDS OUT
 
