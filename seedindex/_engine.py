@@ -18,6 +18,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import _lean_whoosh  # noqa: F401  # isort: skip  (before any of Whoosh's imports)
 from whoosh import fields, formats, index
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer

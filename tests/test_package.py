@@ -27,11 +27,22 @@ def test_a_plain_query_loads_no_parser_writer_or_highlighter(tmp_path: Path) -> 
     code = opening + (
         "import sys\n"
         "assert ix.search('aid convoys')\n"
-        "heavy = {'whoosh.qparser', 'whoosh.highlight', 'whoosh.writing', 'multiprocessing'}\n"
+        "heavy = {'whoosh.qparser', 'whoosh.highlight', 'whoosh.writing', 'multiprocessing',"
+        " 'urllib.request', 'asyncio'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_modules_left_out_at_start_up_still_import_whole() -> None:
+    code = (
+        "import functools, seedindex, urllib.request, cached_property, whoosh.compat\n"
+        "assert urllib.request.urlopen and urllib.request.urlretrieve\n"
+        "assert cached_property.cached_property is not functools.cached_property\n"
+        "assert whoosh.compat.urlretrieve\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 def test_public_api_is_exported_and_sorted() -> None:
