@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import time
 from pathlib import Path
 from types import TracebackType
@@ -63,7 +62,7 @@ class WriteLock:
     def _write_holder(self) -> None:
         assert self._fd is not None
         os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
+        os.pwrite(self._fd, f"pid {os.getpid()} on {os.uname().nodename}\n".encode(), 0)
 
     def _locked_error(self) -> IndexLockedError:
         holder = self.holder()
