@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-update", action="store_true", help="search the index as it is, without updating"
     )
     search.add_argument(
+        "--no-feedback",
+        action="store_true",
+        help="rank by the query's own words only, without words lent by the best passages",
+    )
+    search.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="mark matches"
     )
     search.set_defaults(run=_query)
@@ -119,7 +124,9 @@ def _place(text: str) -> tuple[str, int]:
 
 def _query(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and _is_terminal(sys.stdout))
-    config = Config(highlight=_BOLD) if color and not args.json else Config()
+    config = Config(feedback=not args.no_feedback)
+    if color and not args.json:
+        config = attrs.evolve(config, highlight=_BOLD)
     with _open(args, config=config, auto_update=not args.no_update) as ix:
         passages = ix.search(
             args.text, limit=args.limit, strict=args.strict, per_file=args.per_file
@@ -149,8 +156,9 @@ def _print_explanation(explanation: Explanation, as_json: bool) -> None:
         print(json.dumps({"explanation": attrs.asdict(explanation)}, ensure_ascii=False))
         return
     for part in explanation.terms:
+        label = f"{part.word} ({part.term})" if part.word else f"{part.term} (lent by feedback)"
         print(
-            f"      {part.score:6.2f}  {part.word} ({part.term}): "
+            f"      {part.score:6.2f}  {label}: "
             f"{part.frequency:g} in passage, idf {part.idf:.2f}, query weight {part.weight:g}"
         )
     print()

@@ -39,6 +39,9 @@ class Config:
     follow_external_links: bool = False
     #: Text put before and after each matched word in ``Passage.highlights``.
     highlight: tuple[str, str] = ("[[", "]]")
+    #: Plain word queries also score the words their best passages share (pseudo-relevance
+    #: feedback): better ranking, and passages found that miss some of the query's words.
+    feedback: bool = True
     #: Seconds a writer waits for another writer before ``IndexLockedError``.
     lock_timeout: float = attrs.field(default=10.0, validator=_positive)
 

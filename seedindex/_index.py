@@ -130,8 +130,8 @@ class Index:
         if per_file is not None:
             _check_count("per_file", per_file)
         engine = self._require_engine()
-        parsed, how = self._plan(text, strict)
-        hits = _query.run(engine, how, limit, per_file, parsed)
+        how, scores = self._rank(text, strict)
+        hits = _query.top_hits(engine, scores, limit, per_file)
         return [to_passage(hit, how.words, self.config.highlight) for hit in hits]
 
     def suggest(self, text: str) -> str | None:
@@ -153,8 +153,10 @@ class Index:
         """Passages most like ``passage`` (more like this), best first, not itself."""
         _check_count("limit", limit)
         engine = self._require_engine()
-        how = _query.similar_plan(passage.text, engine.postings())
-        hits = _query.run(engine, how, limit + 1)
+        how, scores = _query.rank(
+            engine, _query.similar_plan(passage.text, engine.postings()), None, feedback=False
+        )
+        hits = _query.top_hits(engine, scores, limit + 1)
         others = [h for h in hits if (h.path, h.start) != (passage.path, passage.start)]
         return [to_passage(hit, how.words, self.config.highlight) for hit in others[:limit]]
 
@@ -163,9 +165,16 @@ class Index:
         engine = self._require_engine()
         for doc, stored in engine.passages_of(passage.path):
             if stored["start"] == passage.start:
-                _parsed, how = self._plan(text, strict=False)
+                how, _scores = self._rank(text, strict=False)
                 return _query.explain(how, engine.postings(), doc)
         raise PassageNotFoundError(f"no indexed passage at {passage.path}:{passage.line}")
+
+    def _rank(self, text: str, strict: bool) -> tuple[_query.Plan, dict[int, float]]:
+        """How ``text`` is ranked (with the words feedback lends), and the scores."""
+        engine = self._require_engine()
+        parsed, how = self._plan(text, strict)
+        matching = None if how.bag else _query.matching(engine, parsed)
+        return _query.rank(engine, how, matching, feedback=self.config.feedback)
 
     def _plan(self, text: str, strict: bool) -> tuple[Any, _query.Plan]:
         """The parsed query (None for plain words) and how to rank it."""

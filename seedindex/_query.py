@@ -7,8 +7,10 @@ imports Whoosh's query parser.
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from itertools import islice
 from typing import Any
 
 import attrs
@@ -29,6 +31,12 @@ _FUZZY_TWO_EDITS_CHARS = 8
 _MAX_RESPELT = 8
 # How many of a passage's words a more-like-this query keeps.
 _SIMILAR_TERMS = 25
+# Pseudo-relevance feedback (a relevance model, as RM3): the best passages of this
+# many files lend a query this many of their words, the likeliest at this weight.
+# Chosen on SciFact and CISI together (benchmarks/relevance.py), never per query.
+FEEDBACK_FILES = 10
+FEEDBACK_TERMS = 15
+FEEDBACK_WEIGHT = 0.2
 
 
 @attrs.frozen
@@ -94,6 +102,64 @@ def near_terms(term: str, postings: Postings) -> list[str]:
     return postings.near(term, 1 if len(term) < _FUZZY_TWO_EDITS_CHARS else 2)
 
 
+def rank(
+    engine: Engine, how: Plan, matching: set[int] | None, *, feedback: bool
+) -> tuple[Plan, dict[int, float]]:
+    """Every matching passage's score, and the plan that gave it.
+
+    ``matching`` is the passages a query with syntax matches (``matching()``), None
+    for a bag of words (every passage holding a term). With ``feedback``, the plan
+    also scores the words the best passages share, at a low weight (``lent_terms``),
+    in the passages the query found.
+    """
+    postings = engine.postings()
+    scores = dict.fromkeys(matching or (), 0.0)
+    postings.corpus.score(_term_postings(how.scored, postings), only=matching, into=scores)
+    if feedback:
+        lent = lent_terms(how, engine, scores)
+        # Lent words rank the passages the query found; they find none of their own.
+        found = set(scores)
+        postings.corpus.score(_term_postings(lent, postings), only=found, into=scores)
+        how = attrs.evolve(how, scored=how.scored + lent)
+    return how, scores
+
+
+def lent_terms(
+    how: Plan, engine: Engine, scores: dict[int, float]
+) -> tuple[tuple[str, float], ...]:
+    """The words the best passages share, weighted: pseudo-relevance feedback (RM3).
+
+    Each of the best passages (one a file) lends its words in proportion to their
+    share of its words and to how close its score is to the best one's: words that
+    say what the query is about in the collection's own terms, and raise relevant
+    passages that hold few of the query's words.
+    """
+    postings = engine.postings()
+    feedback = best(scores, FEEDBACK_FILES, postings.path, per_file=1)
+    likelihood: defaultdict[str, float] = defaultdict(float)
+    for doc, score in feedback:
+        text = engine.stored(doc)["text"]
+        words = [t for t in _analysis.terms(text) if t not in _analysis.STOP_TERMS]
+        share = math.exp(score - feedback[0][1]) / max(1, len(words))
+        for term in words:
+            likelihood[term] += share
+    known = {term for term, _weight in how.scored}
+    candidates = sorted(
+        ((value, term) for term, value in likelihood.items() if term not in known), reverse=True
+    )
+    # A word of one passage alone finds nothing new.
+    shared = ((value, term) for value, term in candidates if postings.frequency(term) > 1)
+    lent = list(islice(shared, FEEDBACK_TERMS))
+    return tuple((term, FEEDBACK_WEIGHT * value / lent[0][0]) for value, term in lent)
+
+
+def matching(engine: Engine, parsed: Any) -> set[int]:
+    """The passages a parsed query (from ``_syntax``) matches."""
+    from . import _syntax
+
+    return _syntax.matches(parsed, engine.searcher(), engine.postings())
+
+
 def similar_plan(text: str, postings: Postings) -> Plan:
     """More like this: a passage's most telling words, as one long bag-of-words query."""
     typed, counts = typed_words(text)
@@ -115,42 +181,25 @@ def similar_plan(text: str, postings: Postings) -> Plan:
 
 def explain(how: Plan, postings: Postings, doc: int) -> Explanation:
     """Each scored term's part in passage ``doc``'s score."""
-    terms = _term_postings(how, postings)
+    terms = _term_postings(how.scored, postings)
     parts = postings.corpus.explain(terms, doc)
     word_of = {term: word.text for word in how.words for term in word.terms}
     scores = tuple(
-        TermScore(word_of.get(t.term, t.term), t.term, tf, idf, t.weight, value)
+        TermScore(word_of.get(t.term, ""), t.term, tf, idf, t.weight, value)
         for t, (tf, idf, value) in zip(terms, parts, strict=True)
     )
     return Explanation(sum(s.score for s in scores), scores)
 
 
-def _term_postings(how: Plan, postings: Postings) -> list[TermPostings]:
-    return [TermPostings(t, w, *postings.terms("text", t)) for t, w in how.scored]
+def _term_postings(scored: tuple[tuple[str, float], ...], postings: Postings) -> list[TermPostings]:
+    return [TermPostings(t, w, *postings.terms("text", t)) for t, w in scored]
 
 
-def run(
-    engine: Engine,
-    how: Plan,
-    limit: int,
-    per_file: int | None = None,
-    parsed: Any = None,
+def top_hits(
+    engine: Engine, scores: dict[int, float], limit: int, per_file: int | None = None
 ) -> list[Hit]:
-    """The best ``limit`` hits, by score, then path, then offset: always the same order.
-
-    ``parsed`` (from ``_syntax``) is needed only when the plan is not a bag of words.
-    """
-    postings = engine.postings()
-    terms = _term_postings(how, postings)
-    if how.bag:
-        scores = postings.corpus.score(terms)
-    else:
-        from . import _syntax
-
-        matching = _syntax.matches(parsed, engine.searcher(), postings)
-        scores = dict.fromkeys(matching, 0.0)
-        scores.update(postings.corpus.score(terms, only=matching))
-    top = best(scores, limit, postings.path, per_file)
+    """The best ``limit`` hits, by score, then path, then offset: always the same order."""
+    top = best(scores, limit, engine.postings().path, per_file)
     return [hit(engine.stored(doc), value) for doc, value in top]
 
 

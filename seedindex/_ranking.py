@@ -42,11 +42,15 @@ class Corpus:
         return math.log(1.0 + (self.passages - frequency + 0.5) / (frequency + 0.5))
 
     def score(
-        self, terms: Iterable[TermPostings], only: Collection[int] | None = None
+        self,
+        terms: Iterable[TermPostings],
+        only: Collection[int] | None = None,
+        into: dict[int, float] | None = None,
     ) -> dict[int, float]:
-        """BM25 score of every passage holding a term (of those in ``only``, if given)."""
+        """BM25 score of every passage holding a term (of those in ``only``, if given),
+        added to the scores in ``into`` if given."""
         norms = self.norms
-        scores: dict[int, float] = {}
+        scores: dict[int, float] = {} if into is None else into
         get = scores.get
         for term in terms:
             weight = self._weight(term)

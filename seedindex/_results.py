@@ -31,7 +31,7 @@ class Passage:
 class TermScore:
     """One query term's part in a passage's score (BM25)."""
 
-    word: str  # as typed in the query
+    word: str  # as typed in the query; "" for a word lent by feedback
     term: str  # the index term it became
     frequency: float  # times the term is in the passage (with its title)
     idf: float

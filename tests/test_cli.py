@@ -135,6 +135,10 @@ def test_similar_explain_per_file_and_did_you_mean(index_dir: Path) -> None:
     assert_clean_failure(run("similar", "missing.txt:1", *where), 1)
     explained = run("query", "medical supplies", "-n", "1", "--explain", *where)
     assert "supplies (suppli): 1 in passage" in explained.stdout
+    assert "(lent by feedback): " in explained.stdout
+    exact = run("query", "medical supplies", "-n", "1", "--explain", "--no-feedback", *where)
+    assert "supplies (suppli): 1 in passage" in exact.stdout
+    assert "lent by feedback" not in exact.stdout
     per_file = run("query", "aid", "--per-file", "1", "--json", *where)
     assert len(per_file.stdout.splitlines()) == 1
     typo = run("query", "humanitarain convoyz", "-n", "1", *where)

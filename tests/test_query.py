@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seedindex import Index, QuerySyntaxError
+from seedindex import Config, Index, QuerySyntaxError
 from tests.conftest import MakeCorpus
 
 TEXTS = {
@@ -147,6 +147,41 @@ def test_explain_adds_up_to_the_score(ix: Index) -> None:
             explanation = ix.explain(text, hit)
             assert explanation.score == pytest.approx(hit.score)
             assert all(part.score >= 0 for part in explanation.terms)
+
+
+@pytest.mark.parametrize(
+    "text", ["aid", "humanitarian aid convoys", "aid NOT convoys", '"medical aid" OR peace']
+)
+def test_feedback_only_reorders_the_passages_the_query_finds(
+    ix: Index, index_dir: Path, text: str
+) -> None:
+    with Index.open(ix.seeds, index_dir=index_dir, config=Config(feedback=False)) as exact:
+        assert found(ix, text) == found(exact, text)
+
+
+def test_feedback_raises_passages_sharing_the_best_passages_words(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    seeds = make_corpus(
+        {
+            "a.txt": "alpha beta gamma delta",  # the best passage for "alpha beta"
+            "b.txt": "alpha gamma delta omega",  # shares its other words
+            "a2.txt": "alpha zeta eta theta",  # does not, and wins ties on its path
+        }
+    )
+    with Index.open(seeds, index_dir=index_dir, config=Config(feedback=False)) as exact:
+        assert [h.path for h in exact.search("alpha beta")] == ["a.txt", "a2.txt", "b.txt"]
+    with Index.open(seeds, index_dir=index_dir) as ix:
+        hits = ix.search("alpha beta")
+        assert [h.path for h in hits] == ["a.txt", "b.txt", "a2.txt"]
+        assert hits[1].terms == ("alpha",)  # lent words are no matches of the query
+        explanation = ix.explain("alpha beta", hits[1])
+        assert {(p.word, p.term) for p in explanation.terms if p.score > 0} == {
+            ("alpha", "alpha"),
+            ("", "gamma"),
+            ("", "delta"),
+        }
+        assert explanation.score == pytest.approx(hits[1].score)
 
 
 def test_similar_passages(ix: Index) -> None:

@@ -32,6 +32,10 @@ def test_score_can_be_restricted_and_explained() -> None:
     parts = corpus.explain(terms, 2)
     assert sum(value for _tf, _idf, value in parts) == scores[2]
     assert corpus.explain(terms, 1) == [(0.0, corpus.idf(2), 0.0), (0.0, corpus.idf(1), 0.0)]
+    # Scoring term by term into the same scores adds up to scoring them together.
+    into = corpus.score(terms[:1])
+    assert corpus.score(terms[1:], into=into) is into
+    assert into == scores
 
 
 def test_best_breaks_ties_by_path_then_position_and_limits_per_file() -> None:
