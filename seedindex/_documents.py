@@ -44,33 +44,28 @@ class Skipped:
     reason: str
 
 
-@attrs.frozen
-class Scan:
-    files: tuple[SourceFile, ...]
-    skipped: tuple[Skipped, ...]
-
-
-def scan(root: Path, config: Config) -> Scan:
-    """List every document file under ``root``, sorted by path, with what was left out."""
+def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
+    """Every document file under ``root`` in path order, and what is left out, one at
+    a time: a folder of any size is listed without a list of its files in memory."""
     root_stat = check_root(root)
-    files: list[SourceFile] = []
-    skipped: list[Skipped] = []
     real_root = root.resolve()
     seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
-    for entry, rel in _walk(root, "", real_root, seen_dirs, skipped, config):
+    for item in _walk(root, "", real_root, seen_dirs, config):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        entry, rel = item
         if not rel.lower().endswith(config.extensions):
             continue
         try:
             st = entry.stat()
         except OSError as exc:  # gone since it was listed
-            skipped.append(Skipped(rel, f"cannot read: {exc.strerror}"))
+            yield Skipped(rel, f"cannot read: {exc.strerror}")
             continue
         if st.st_size > config.max_file_bytes:
-            skipped.append(Skipped(rel, f"larger than {config.max_file_bytes} bytes"))
+            yield Skipped(rel, f"larger than {config.max_file_bytes} bytes")
             continue
-        files.append(SourceFile(rel, entry.path, st.st_size, st.st_mtime_ns))
-    files.sort(key=lambda f: f.path)
-    return Scan(tuple(files), tuple(sorted(skipped, key=lambda s: s.path)))
+        yield SourceFile(rel, entry.path, st.st_size, st.st_mtime_ns)
 
 
 def check_root(root: Path) -> os.stat_result:
@@ -87,22 +82,20 @@ def check_root(root: Path) -> os.stat_result:
 
 
 def _walk(
-    folder: Path,
-    prefix: str,
-    real_root: Path,
-    seen_dirs: set[tuple[int, int]],
-    skipped: list[Skipped],
-    config: Config,
-) -> Iterator[tuple[os.DirEntry[str], str]]:
-    """Yield (entry, relative path) of regular files, depth first, skipping hidden names."""
+    folder: Path, prefix: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
+) -> Iterator[tuple[os.DirEntry[str], str] | Skipped]:
+    """(entry, relative path) of regular files, depth first in path order, and what is
+    left out; hidden names are passed over."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        # Last first, so that each entry (and the stat it caches) is let go once taken.
+        entries = sorted(os.scandir(folder), key=_path_order, reverse=True)
     except OSError as exc:
         if not prefix:
             raise SeedsError(f"cannot list seeds folder {folder}: {exc.strerror}") from None
-        skipped.append(Skipped(prefix.rstrip("/"), f"cannot list folder: {exc.strerror}"))
+        yield Skipped(prefix.rstrip("/"), f"cannot list folder: {exc.strerror}")
         return
-    for entry in entries:
+    while entries:
+        entry = entries.pop()
         if entry.name.startswith("."):
             continue
         rel = prefix + entry.name
@@ -113,18 +106,26 @@ def _walk(
             else _entry_problem(entry, rel, real_root, config)
         )
         if problem:
-            skipped.append(Skipped(_printable(rel), problem))
+            yield Skipped(_printable(rel), problem)
             continue
         if entry.is_dir():
             st = entry.stat()
             key = (st.st_dev, st.st_ino)
             if key in seen_dirs:
-                skipped.append(Skipped(rel, "folder already visited (symbolic link loop)"))
+                yield Skipped(rel, "folder already visited (symbolic link loop)")
                 continue
             seen_dirs.add(key)
-            yield from _walk(Path(entry.path), rel + "/", real_root, seen_dirs, skipped, config)
+            yield from _walk(Path(entry.path), rel + "/", real_root, seen_dirs, config)
         elif entry.is_file():
             yield entry, rel
+
+
+def _path_order(entry: os.DirEntry[str]) -> str:
+    """A folder sorts as its name and a slash: depth first is then whole-path order."""
+    try:
+        return entry.name + "/" if entry.is_dir() else entry.name
+    except OSError:
+        return entry.name
 
 
 def _entry_problem(entry: os.DirEntry[str], rel: str, real_root: Path, config: Config) -> str:

@@ -24,7 +24,7 @@ from . import _documents, _manifest, _query
 from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
 from ._engine import CorruptEngineError, Engine, EngineWriter
-from ._manifest import Entry, Manifest, SkippedEntry
+from ._manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry
 from ._results import Explanation, Passage, to_passage
 from .errors import ConfigError, IndexDirError, PassageNotFoundError
 
@@ -191,13 +191,11 @@ class Index:
     def stats(self) -> Stats:
         """Counts, size, last update and whether the seeds changed since."""
         manifest = self._load_manifest()
-        stale = not self._manifest_current(manifest) or bool(
-            _manifest.changes(manifest, self._scan())
-        )
+        stale = not self._manifest_current(manifest) or bool(self._changes(manifest))
         return Stats(
             seeds=str(self.seeds),
             index_dir=str(self.location),
-            files=len(manifest.files),
+            files=manifest.files,
             passages=manifest.passages,
             skipped=tuple(sorted((p, e.reason) for p, e in manifest.skipped.items())),
             size_bytes=self._directory.size(),
@@ -212,12 +210,12 @@ class Index:
     def update(self) -> UpdateReport:
         """Re-index only what changed in the seeds since the last update."""
         with self._lock:
-            return self._write(self._scan(), full=False)
+            return self._write(full=False)
 
     def build(self) -> UpdateReport:
         """Re-index everything; readers see the old index until the new one is committed."""
         with self._lock:
-            return self._write(self._scan(), full=True)
+            return self._write(full=True)
 
     def close(self) -> None:
         if self._engine is not None:
@@ -240,8 +238,12 @@ class Index:
 
     # -- internals -----------------------------------------------------------
 
-    def _scan(self) -> _documents.Scan:
-        return _documents.scan(self.seeds, self.config)
+    def _walk(self) -> Iterator[_documents.SourceFile | _documents.Skipped]:
+        return _documents.walk(self.seeds, self.config)
+
+    def _changes(self, manifest: Manifest) -> _manifest.Changes:
+        lines = _manifest.entries(self._directory.manifest)
+        return _manifest.changes(manifest, lines, self._walk())
 
     def _start(self, auto_update: bool) -> None:
         from . import __version__
@@ -252,22 +254,24 @@ class Index:
             self._engine = self._open_engine(warn=False)
         if self._engine is not None and self._manifest_current(self._load_manifest()):
             if auto_update:
-                self._update_if_free(self._scan())
+                self._update_if_free()
             return
         with self._lock:
             # Another process may have built the index while this one waited.
             self._engine = self._engine or self._open_engine(warn=True)
-            self._write(self._scan(), full=False)
+            self._write(full=False)
 
-    def _update_if_free(self, scan: _documents.Scan) -> None:
+    def _update_if_free(self) -> None:
         """Bring the index up to date unless another process is already writing it."""
-        if not _manifest.changes(self._load_manifest(), scan):
+        manifest = self._load_manifest()
+        changes = self._changes(manifest)
+        if not changes:
             return
         if not self._lock.acquire(wait=False):
             logger.info("another process is updating %s; searching its last state", self.location)
             return
         try:
-            self._write(scan, full=False)
+            self._write(full=False, found=(manifest, changes))
         except IndexDirError as exc:
             logger.warning("index not updated, searching its last state: %s", exc)
         finally:
@@ -312,11 +316,15 @@ class Index:
     def _manifest_current(self, manifest: Manifest) -> bool:
         return self._engine is not None and manifest.generation == self._engine.generation()
 
-    def _write(self, scan: _documents.Scan, *, full: bool) -> UpdateReport:
+    def _write(
+        self, *, full: bool, found: tuple[Manifest, _manifest.Changes] | None = None
+    ) -> UpdateReport:
         """Apply the seeds' changes in one commit (the caller holds the write lock).
 
         Without a manifest that matches the engine's last commit (new index, or
-        a crash between commit and manifest), everything is indexed afresh.
+        a crash between commit and manifest), everything is indexed afresh. The
+        seeds folder is walked to count what changed (``found``: what the caller found
+        beside a manifest), then, unless the changes were few, again to index them.
         """
         began = time.monotonic()
         if self._engine is None:
@@ -324,94 +332,131 @@ class Index:
         before = self._load_manifest()
         full = full or not self._manifest_current(before)
         if full:
-            before = Manifest()
-        changes = _manifest.changes(before, scan)
-        if not full and not changes:
+            changes = None
+        elif found is not None and found[0] is before:  # no other writer came between
+            changes = found[1]
+        else:
+            changes = self._changes(before)
+        if changes is not None and not changes:
             return UpdateReport(
                 skipped=len(before.skipped),
                 passages=before.passages,
                 seconds=time.monotonic() - began,
             )
-        writer = self._engine.writer(parallel=len(changes.suspects) >= _PARALLEL_FROM_FILES)
+        if changes is None or changes.damaged:
+            full, before = True, Manifest()
+            changes = _manifest.changes(before, (), self._walk())
+        writer = self._engine.writer(parallel=changes.suspects >= _PARALLEL_FROM_FILES)
+        out: ManifestWriter | None = None
         try:
-            report, after = _apply(
-                writer, before, scan, changes, self.config, self._progress, full=full
+            out = ManifestWriter(self._directory.manifest)
+            lines = () if full else _manifest.entries(self._directory.manifest)
+            if changes.remembered is not None:
+                left_out = changes.remembered.left_out
+                seen = _manifest.replay(lines, changes.remembered)
+            else:
+                left_out = {}
+                seen = _manifest.side_by_side(
+                    before, lines, _manifest.files(self._walk(), left_out)
+                )
+            counts, skipped = _apply(
+                writer, out, before, seen, changes.suspects, self.config, self._progress, full=full
             )
+            skipped.update((path, SkippedEntry(reason)) for path, reason in left_out.items())
             writer.commit(replace_all=full)
         except BaseException as exc:
             writer.cancel()
+            if out is not None:
+                out.discard()
             if isinstance(exc, OSError):
                 raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
             raise
         try:
-            after = attrs.evolve(after, generation=self._engine.generation())
-            _manifest.save(self._directory.manifest, after)
+            after = out.save(skipped, self._engine.generation())
             self._remember_manifest(after)
         except OSError as exc:
+            out.discard()
             # The next writer sees the manifest is behind the engine and rebuilds.
             raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
         self._engine.refresh()
-        self.last_write = attrs.evolve(report, full=full, seconds=time.monotonic() - began)
+        self.last_write = UpdateReport(
+            **counts,
+            skipped=len(skipped),
+            passages=after.passages,
+            full=full,
+            seconds=time.monotonic() - began,
+        )
         return self.last_write
 
 
 def _apply(
     writer: EngineWriter,
+    out: ManifestWriter,
     before: Manifest,
-    scan: _documents.Scan,
-    changes: _manifest.Changes,
+    seen: Iterator[Seen],
+    to_do: int,
     config: Config,
     progress: ProgressHook | None,
     *,
     full: bool,
-) -> tuple[UpdateReport, Manifest]:
-    """Write the changed files' passages; return the report and the new manifest."""
+) -> tuple[dict[str, int], dict[str, SkippedEntry]]:
+    """Write the changed files' passages and the new manifest's lines; return the
+    counts for the report, and the files left out because they could not be read."""
+    skipped: dict[str, SkippedEntry] = {}
+    counts = dict.fromkeys(("added", "changed", "removed", "touched", "passages_written"), 0)
+    done = 0
+    for file in seen:
+        if file.same_stat:
+            if file.known is not None:
+                out.add(file.path, file.known, file.line)
+            else:  # unreadable before, and unchanged
+                skipped[file.path] = before.skipped[file.path]
+        elif file.source is None:
+            writer.delete(file.path)
+            counts["removed"] += 1
+        else:
+            if progress is not None:
+                progress(done, max(to_do, done), counts["passages_written"])
+            done += 1
+            entry = _index_file(writer, file.source, file.known, config, counts, skipped, full)
+            if entry is not None:
+                out.add(file.path, entry)
+    if progress is not None:
+        progress(done, max(to_do, done), counts["passages_written"])
+    return counts, skipped
+
+
+def _index_file(
+    writer: EngineWriter,
+    source: _documents.SourceFile,
+    known: Entry | None,
+    config: Config,
+    counts: dict[str, int],
+    skipped: dict[str, SkippedEntry],
+    full: bool,
+) -> Entry | None:
+    """Read a new or changed file and write its passages; its manifest entry."""
     from . import _passages  # writing only: a search does not load it
 
-    files = dict(before.files)
-    skipped = _still_skipped(before, scan, changes)
-    counts = dict.fromkeys(("added", "changed", "removed", "touched", "written"), 0)
-    for path in changes.removed:
-        writer.delete(path)
-        del files[path]
-        counts["removed"] += 1
-    for done, source in enumerate(changes.suspects):
-        if progress is not None:
-            progress(done, len(changes.suspects), counts["written"])
-        known = files.pop(source.path, None)
-        document = _documents.read(source)
-        if isinstance(document, _documents.Skipped):
-            logger.warning("skipped %s: %s", document.path, document.reason)
-            skipped[source.path] = SkippedEntry(document.reason, source.size, source.mtime_ns)
-            if known is not None:
-                writer.delete(source.path)
-                counts["removed"] += 1
-            continue
-        if known is not None and known.sha256 == document.sha256:
-            files[source.path] = attrs.evolve(known, size=source.size, mtime_ns=source.mtime_ns)
-            counts["touched"] += 1
-            continue
-        spans = _passages.split(document.text, config.max_passage_words)
-        if not full:  # a full build replaces everything at commit: nothing to delete
-            writer.delete(source.path)  # also after a crash left passages the manifest lacks
-        title = _passages.title(document.text, spans)
-        writer.add(source.path, document.text, _with_context(spans, title, source.path), title)
-        files[source.path] = Entry(source.size, source.mtime_ns, document.sha256, len(spans))
-        counts["changed" if known is not None else "added"] += 1
-        counts["written"] += len(spans)
-    if progress is not None:
-        progress(len(changes.suspects), len(changes.suspects), counts["written"])
-    after = Manifest(files=files, skipped=skipped, updated=time.time())
-    report = UpdateReport(
-        added=counts["added"],
-        changed=counts["changed"],
-        removed=counts["removed"],
-        touched=counts["touched"],
-        skipped=len(skipped),
-        passages_written=counts["written"],
-        passages=after.passages,
-    )
-    return report, after
+    document = _documents.read(source)
+    if isinstance(document, _documents.Skipped):
+        logger.warning("skipped %s: %s", document.path, document.reason)
+        skipped[source.path] = SkippedEntry(document.reason, source.size, source.mtime_ns)
+        if known is not None:
+            writer.delete(source.path)
+            counts["removed"] += 1
+        return None
+    if known is not None and known.sha256 == document.sha256:
+        counts["touched"] += 1
+        return attrs.evolve(known, size=source.size, mtime_ns=source.mtime_ns)
+    spans = _passages.split(document.text, config.max_passage_words)
+    if not full:  # a full build replaces everything at commit: nothing to delete
+        writer.delete(source.path)  # also after a crash left passages the manifest lacks
+    title = _passages.title(document.text, spans)
+    writer.add(source.path, document.text, _with_context(spans, title, source.path), title)
+    counts["changed" if known is not None else "added"] += 1
+    counts["passages_written"] += len(spans)
+    return Entry(source.size, source.mtime_ns, document.sha256, len(spans))
 
 
 def _with_context(spans: list[Span], title: str, path: str) -> Iterator[tuple[Span, str]]:
@@ -420,21 +465,6 @@ def _with_context(spans: list[Span], title: str, path: str) -> Iterator[tuple[Sp
     for number, span in enumerate(spans):
         # The title's own passage already holds the title's words.
         yield span, name if number == 0 and title else f"{title}\n{name}"
-
-
-def _still_skipped(
-    before: Manifest, scan: _documents.Scan, changes: _manifest.Changes
-) -> dict[str, SkippedEntry]:
-    """Files left out by the scan, and unreadable files that have not changed since."""
-    present = {f.path for f in scan.files}
-    suspects = {f.path for f in changes.suspects}
-    skipped = {s.path: SkippedEntry(s.reason) for s in scan.skipped}
-    skipped.update(
-        (path, entry)
-        for path, entry in before.skipped.items()
-        if entry.size >= 0 and path in present and path not in suspects
-    )
-    return skipped
 
 
 def _check_count(name: str, value: object) -> None:

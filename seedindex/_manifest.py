@@ -1,17 +1,27 @@
-"""What the index holds, file by file, and what changed in the seeds since."""
+"""What the index holds, file by file, and what changed in the seeds since.
+
+The manifest is a file of lines: a JSON header (counts, skipped files, the engine
+commit it describes), then one line per indexed file in path order. It is read and
+written a line at a time, side by side with the walk of the seeds folder (which
+comes in the same order), so that neither grows with the number of files in memory.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import attrs
 
-from ._documents import Scan, SourceFile
+from ._documents import Skipped, SourceFile
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 @attrs.frozen
@@ -35,90 +45,271 @@ class SkippedEntry:
 
 @attrs.frozen
 class Manifest:
-    """Every file of the index, and the engine commit it describes.
+    """The manifest's header: totals, skipped files, and the engine commit it describes.
 
     The manifest is written just after the engine commits; when a crash comes
     between the two, ``generation`` no longer matches the engine's and the
     index is rebuilt rather than trusted.
     """
 
-    files: dict[str, Entry] = attrs.field(factory=dict)
+    files: int = 0
+    passages: int = 0
     skipped: dict[str, SkippedEntry] = attrs.field(factory=dict)
     updated: float = 0.0
     generation: int = -1
 
-    @property
-    def passages(self) -> int:
-        return sum(entry.passages for entry in self.files.values())
+
+class DamagedManifestError(ValueError):
+    """The manifest's lines cannot be read: the index is rebuilt."""
+
+
+#: A manifest line: the file's path, its entry, and the line as written (copied as it
+#: is to the next manifest when the file has not changed).
+Line = tuple[str, Entry, str]
+
+# Up to this many changed files, the first walk of an update remembers them and the
+# second pass needs no walk.
+_REMEMBERED = 1000
+
+
+@attrs.frozen
+class Seen:
+    """A file of the seeds folder beside the manifest's entry for its path.
+
+    ``source`` is None for a file that is gone (or, with ``same_stat``, not looked at
+    again); ``known`` is None for a file the manifest does not list.
+    """
+
+    path: str
+    source: SourceFile | None
+    known: Entry | None
+    same_stat: bool
+    line: str | None = None
+
+
+@attrs.frozen
+class Remembered:
+    """The changes a walk found, when few: enough to apply them without walking again."""
+
+    suspects: tuple[SourceFile, ...]
+    removed: frozenset[str]
+    unread_kept: tuple[str, ...]  # unreadable files that have not changed
+    left_out: dict[str, str]  # (path, reason) of what the walk left out
 
 
 @attrs.frozen
 class Changes:
-    """Files to look at: ``suspects`` are new or have a different stat."""
+    """What changed since the manifest: files to look at (``suspects``: new or with
+    a different stat), files removed, and whether the skipped files differ."""
 
-    suspects: tuple[SourceFile, ...]
-    removed: tuple[str, ...]
+    suspects: int
+    removed: int
     skipped_changed: bool
+    damaged: bool = False
+    remembered: Remembered | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.suspects or self.removed or self.skipped_changed)
+        return bool(self.suspects or self.removed or self.skipped_changed or self.damaged)
 
 
-def changes(manifest: Manifest, scan: Scan) -> Changes:
-    """Compare the seeds with the manifest by stat alone (cheap)."""
-    seen = {f.path for f in scan.files}
-    suspects = tuple(f for f in scan.files if not _same_stat(manifest, f))
-    removed = tuple(sorted(set(manifest.files) - seen))
-    skipped_now = {s.path: s.reason for s in scan.skipped}
-    skipped_before = {p: e.reason for p, e in manifest.skipped.items() if e.size < 0}
-    unread_gone = any(e.size >= 0 and p not in seen for p, e in manifest.skipped.items())
-    skipped_changed = unread_gone or skipped_now != skipped_before
-    return Changes(suspects, removed, skipped_changed)
+def side_by_side(
+    manifest: Manifest, lines: Iterable[Line], found: Iterable[SourceFile]
+) -> Iterator[Seen]:
+    """Join the manifest's lines and the files found, both in path order."""
+    entries, files = iter(lines), iter(found)
+    entry, source = next(entries, None), next(files, None)
+    while entry is not None or source is not None:
+        if source is None or (entry is not None and entry[0] < source.path):
+            assert entry is not None
+            yield Seen(entry[0], None, entry[1], same_stat=False)
+            entry = next(entries, None)
+        elif entry is None or source.path < entry[0]:
+            known = manifest.skipped.get(source.path)
+            yield Seen(source.path, source, None, _same_stat(known, source))
+            source = next(files, None)
+        else:
+            same = _same_stat(entry[1], source)
+            yield Seen(source.path, source, entry[1], same, entry[2])
+            entry, source = next(entries, None), next(files, None)
 
 
-def _same_stat(manifest: Manifest, source: SourceFile) -> bool:
-    known: Entry | SkippedEntry | None = manifest.files.get(source.path)
-    if known is None:
-        known = manifest.skipped.get(source.path)
+def replay(lines: Iterable[Line], remembered: Remembered) -> Iterator[Seen]:
+    """What ``side_by_side`` gave, from the manifest's lines and the remembered changes."""
+    suspects = iter(remembered.suspects)
+    source = next(suspects, None)
+    for path, entry, line in lines:
+        while source is not None and source.path < path:
+            yield Seen(source.path, source, None, same_stat=False)
+            source = next(suspects, None)
+        if source is not None and source.path == path:
+            yield Seen(path, source, entry, same_stat=False)
+            source = next(suspects, None)
+        else:
+            yield Seen(path, None, entry, path not in remembered.removed, line)
+    while source is not None:
+        yield Seen(source.path, source, None, same_stat=False)
+        source = next(suspects, None)
+    for path in remembered.unread_kept:
+        yield Seen(path, None, None, same_stat=True)
+
+
+def _same_stat(known: Entry | SkippedEntry | None, source: SourceFile) -> bool:
     return known is not None and (known.size, known.mtime_ns) == (source.size, source.mtime_ns)
 
 
-def load(path: Path) -> Manifest | None:
-    """The manifest at ``path``, or None when it is missing or unreadable."""
+def changes(
+    manifest: Manifest, lines: Iterable[Line], walk: Iterable[SourceFile | Skipped]
+) -> Changes:
+    """Compare a walk of the seeds with the manifest's ``lines`` by stat alone (cheap)."""
+    left_out: dict[str, str] = {}
+    suspects: list[SourceFile] = []
+    removed: list[str] = []
+    unread_kept: list[str] = []
+    counts = [0, 0]  # suspects, removed: only the first _REMEMBERED are kept
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        for seen in side_by_side(manifest, lines, files(walk, left_out)):
+            if seen.source is None:
+                counts[1] += 1
+                if sum(counts) <= _REMEMBERED:
+                    removed.append(seen.path)
+            elif not seen.same_stat:
+                counts[0] += 1
+                if sum(counts) <= _REMEMBERED:
+                    suspects.append(seen.source)
+            elif seen.known is None:
+                unread_kept.append(seen.path)
+    except DamagedManifestError:
+        return Changes(0, 0, False, damaged=True)
+    before = {p: e.reason for p, e in manifest.skipped.items() if e.size < 0}
+    unread_gone = any(e.size >= 0 and p not in unread_kept for p, e in manifest.skipped.items())
+    remembered = None
+    if sum(counts) <= _REMEMBERED:
+        remembered = Remembered(tuple(suspects), frozenset(removed), tuple(unread_kept), left_out)
+    skipped_changed = unread_gone or left_out != before
+    return Changes(counts[0], counts[1], skipped_changed, remembered=remembered)
+
+
+def files(walk: Iterable[SourceFile | Skipped], skipped: dict[str, str]) -> Iterator[SourceFile]:
+    """The files of a walk; what it left out is put in ``skipped`` on the way."""
+    for item in walk:
+        if isinstance(item, Skipped):
+            skipped[item.path] = item.reason
+        else:
+            yield item
+
+
+def load(path: Path) -> Manifest | None:
+    """The manifest's header, or None when it is missing, unreadable or of another format."""
+    try:
+        with open(path, encoding="utf-8") as lines:
+            data = json.loads(lines.readline())
         if data.get("format") != _FORMAT:
             return None
         return Manifest(
-            files={p: Entry(*values) for p, values in data["files"].items()},
+            files=int(data["files"]),
+            passages=int(data["passages"]),
             skipped={p: SkippedEntry(*values) for p, values in data["skipped"].items()},
             updated=float(data["updated"]),
             generation=int(data["generation"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def save(path: Path, manifest: Manifest) -> None:
-    """Write atomically: readers see the old manifest or the new one, never a part."""
-    data = {
-        "format": _FORMAT,
-        "updated": manifest.updated or time.time(),
-        "generation": manifest.generation,
-        "files": {p: (e.size, e.mtime_ns, e.sha256, e.passages) for p, e in manifest.files.items()},
-        "skipped": {p: (e.reason, e.size, e.mtime_ns) for p, e in manifest.skipped.items()},
-    }
-    # Not flushed to the disk: a manifest lost to a power cut reads as missing, and the
-    # index is rebuilt (it is a cache); a killed process cannot tear it (atomic rename).
-    write_atomically(path, json.dumps(data, separators=(",", ":")), durable=False)
+def entries(path: Path) -> Iterator[Line]:
+    """The manifest's lines in path order; none when there is no manifest.
+
+    Raises DamagedManifestError when a line cannot be read.
+    """
+    try:
+        lines = open(path, encoding="utf-8", newline="\n")  # noqa: SIM115  (a generator holds it)
+    except FileNotFoundError:
+        return
+    with lines:
+        lines.readline()  # the header
+        for line in lines:
+            try:
+                if not line.endswith("\n"):
+                    raise ValueError("cut short")
+                file, size, mtime_ns, sha256, passages = line[:-1].split("\t")
+                entry = Entry(int(size), int(mtime_ns), sha256, int(passages))
+            except ValueError as exc:
+                raise DamagedManifestError(f"damaged manifest line: {exc}") from None
+            yield (_unescape(file) if "\\" in file else file), entry, line
 
 
-def write_atomically(path: Path, text: str, *, durable: bool = True) -> None:
-    """Replace ``path`` in one step; ``durable`` also waits until the disk has it."""
+# A line is the path and the entry's fields, tab-separated: a tab, a newline or a
+# backslash in a path is written as a backslash and a letter.
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n"})
+_ESCAPED = re.compile(r"\\(.)")
+_UNESCAPE = {"\\": "\\", "t": "\t", "n": "\n"}
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda match: _UNESCAPE[match.group(1)], text)
+
+
+class ManifestWriter:
+    """Writes a new manifest a line at a time; it replaces the old one in ``save``."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._body = path.with_name(f".{path.name}.{os.getpid()}.lines")
+        self._lines = open(self._body, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self.files = self.passages = 0
+
+    def add(self, path: str, entry: Entry, line: str | None = None) -> None:
+        """The next file, in path order (``line``: its unchanged line of the old manifest)."""
+        if line is None:
+            fields = (entry.size, entry.mtime_ns, entry.sha256, entry.passages)
+            line = "\t".join([path.translate(_ESCAPE), *map(str, fields)]) + "\n"
+        self._lines.write(line)
+        self.files += 1
+        self.passages += entry.passages
+
+    def save(self, skipped: dict[str, SkippedEntry], generation: int) -> Manifest:
+        """Write the header and the lines to the manifest's place in one step."""
+        header = Manifest(self.files, self.passages, skipped, time.time(), generation)
+        data = {
+            "format": _FORMAT,
+            "generation": generation,
+            "updated": header.updated,
+            "files": self.files,
+            "passages": self.passages,
+            "skipped": {p: (e.reason, e.size, e.mtime_ns) for p, e in skipped.items()},
+        }
+        self._lines.close()
+
+        def write(handle: TextIO) -> None:
+            handle.write(json.dumps(data, separators=(",", ":")) + "\n")
+            with open(self._body, encoding="utf-8", newline="\n") as body:
+                shutil.copyfileobj(body, handle)
+
+        # Not flushed to the disk: a manifest lost to a power cut reads as missing, and the
+        # index is rebuilt (it is a cache); a killed process cannot tear it (atomic rename).
+        write_atomically(self._path, write, durable=False)
+        self.discard()
+        return header
+
+    def discard(self) -> None:
+        self._lines.close()
+        self._body.unlink(missing_ok=True)
+
+
+def write_atomically(
+    path: Path, text: str | Callable[[TextIO], None], *, durable: bool = True
+) -> None:
+    """Replace ``path`` in one step; ``durable`` also waits until the disk has it.
+
+    ``text`` is what to write, or a function that writes it to the file it is given.
+    """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                text(handle)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

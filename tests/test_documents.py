@@ -7,17 +7,21 @@ from pathlib import Path
 import pytest
 
 from seedindex import Config
-from seedindex._documents import Document, Skipped, decode, read, scan
+from seedindex._documents import Document, Skipped, SourceFile, decode, read, walk
 from seedindex.errors import SeedsError
 from tests.conftest import MakeCorpus
 
 
+def files(root: Path, config: Config | None = None) -> list[SourceFile]:
+    return [item for item in walk(root, config or Config()) if isinstance(item, SourceFile)]
+
+
 def paths(root: Path, config: Config | None = None) -> list[str]:
-    return [f.path for f in scan(root, config or Config()).files]
+    return [f.path for f in files(root, config)]
 
 
-def skipped(root: Path) -> dict[str, str]:
-    return {s.path: s.reason for s in scan(root, Config()).skipped}
+def skipped(root: Path, config: Config | None = None) -> dict[str, str]:
+    return {s.path: s.reason for s in walk(root, config or Config()) if isinstance(s, Skipped)}
 
 
 def test_scan_lists_text_files_sorted_and_skips_hidden_and_other_types(
@@ -37,16 +41,23 @@ def test_scan_lists_text_files_sorted_and_skips_hidden_and_other_types(
     assert paths(root, Config(extensions=("csv",))) == ["a/data.csv"]
 
 
+def test_walk_comes_in_whole_path_order(make_corpus: MakeCorpus) -> None:
+    # Depth first by name would give a/, a-b/, a.txt, a0.txt: the manifest needs path order.
+    names = ["a/x.txt", "a-b/c.txt", "a.txt", "a0.txt", "a/b/y.txt", "a/b.txt", "ab.txt"]
+    root = make_corpus(dict.fromkeys(names, "x"))
+    assert paths(root) == sorted(names)
+
+
 def test_missing_seeds_folder_and_file_instead_of_folder(tmp_path: Path) -> None:
     with pytest.raises(SeedsError, match="not found"):
-        scan(tmp_path / "nope", Config())
+        list(walk(tmp_path / "nope", Config()))
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(SeedsError, match="not a folder"):
-        scan(tmp_path / "file.txt", Config())
+        list(walk(tmp_path / "file.txt", Config()))
 
 
 def test_empty_folder_has_no_files(tmp_path: Path) -> None:
-    assert scan(tmp_path, Config()).files == ()
+    assert list(walk(tmp_path, Config())) == []
 
 
 def test_symlink_loop_is_skipped_not_followed_forever(make_corpus: MakeCorpus) -> None:
@@ -92,7 +103,7 @@ def test_names_with_spaces_and_non_ascii_and_deep_trees(make_corpus: MakeCorpus)
 def read_bytes(tmp_path: Path, data: bytes) -> Document | Skipped:
     target = tmp_path / "f.txt"
     target.write_bytes(data)
-    (source,) = scan(tmp_path, Config()).files
+    (source,) = files(tmp_path)
     return read(source)
 
 
@@ -126,7 +137,7 @@ def test_binary_and_invalid_utf8_are_skipped_with_a_reason(
 
 def test_file_removed_between_listing_and_reading(tmp_path: Path) -> None:
     (tmp_path / "gone.txt").write_text("x")
-    (source,) = scan(tmp_path, Config()).files
+    (source,) = files(tmp_path)
     (tmp_path / "gone.txt").unlink()
     result = read(source)
     assert isinstance(result, Skipped)
@@ -135,7 +146,7 @@ def test_file_removed_between_listing_and_reading(tmp_path: Path) -> None:
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "locked.txt").write_text("x")
-    (source,) = scan(tmp_path, Config()).files
+    (source,) = files(tmp_path)
 
     def deny(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
@@ -148,9 +159,8 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_files_over_the_size_limit_are_skipped(make_corpus: MakeCorpus) -> None:
     root = make_corpus({"big.txt": "x" * 100, "small.txt": "x"})
-    result = scan(root, Config(max_file_bytes=50))
-    assert [f.path for f in result.files] == ["small.txt"]
-    assert "larger than 50 bytes" in result.skipped[0].reason
+    assert paths(root, Config(max_file_bytes=50)) == ["small.txt"]
+    assert "larger than 50 bytes" in skipped(root, Config(max_file_bytes=50))["big.txt"]
 
 
 def test_decode_reports_where_utf8_breaks() -> None:

@@ -161,6 +161,24 @@ def test_manifest_behind_the_engine_means_a_rebuild(
     assert query("cherries", seeds=root, index_dir=index_dir) == []
 
 
+def test_damaged_manifest_lines_mean_a_rebuild(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"a.txt": "apples", "b.txt": "bananas"})
+    query("apples", seeds=root, index_dir=index_dir)
+    manifest = index_dir / "manifest.json"
+    header, *lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join([header, lines[0], "[not json"]) + "\n")
+    (root / "c.txt").write_text("cherries")
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.last_write is not None
+        assert ix.last_write.full
+        assert [h.path for h in ix.search("apples OR bananas OR cherries")] == [
+            "a.txt",
+            "b.txt",
+            "c.txt",
+        ]
+    assert len(manifest.read_text().splitlines()) == 4  # the header and a line a file
+
+
 def fail_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     def full_disk(self: EngineWriter, *, replace_all: bool = False) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -204,6 +222,51 @@ def test_read_only_index_directory(
         with pytest.raises(IndexDirError, match="Read-only"):
             ix.update()
         assert [h.text for h in ix.search("apples")] == ["apples"]
+
+
+@pytest.mark.parametrize("remembered", [1000, 0], ids=["changes-remembered", "walked-again"])
+def test_update_applies_every_kind_of_change(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch, remembered: int
+) -> None:
+    from seedindex import _manifest
+
+    monkeypatch.setattr(_manifest, "_REMEMBERED", remembered)
+    files = {f"f{n}.txt": f"apples {n}" for n in range(6)} | {"bin.txt": b"\0binary"}
+    root = make_corpus(files)
+    with Index.open(root, index_dir=index_dir) as ix:
+        (root / "f1.txt").write_text("cherries")
+        (root / "f2.txt").unlink()
+        (root / "f22.txt").write_text("apples new")
+        os.utime(root / "f3.txt", ns=(1, 1))
+        (root / "f4.txt").write_bytes(b"\0now binary")
+        report = ix.update()
+        assert (report.added, report.changed, report.removed, report.touched) == (1, 1, 2, 1)
+        assert report.skipped == 2
+        assert sorted(h.path for h in ix.search("apples")) == [
+            "f0.txt",
+            "f22.txt",
+            "f3.txt",
+            "f5.txt",
+        ]
+        assert [h.path for h in ix.search("cherries")] == ["f1.txt"]
+        assert ix.update().changed_anything is False
+        stats = ix.stats()
+        assert (stats.files, stats.passages, stats.stale) == (5, 5, False)
+        assert [path for path, _reason in stats.skipped] == ["bin.txt", "f4.txt"]
+
+
+def test_file_names_with_tabs_newlines_and_backslashes_stay_indexed(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    names = ["tab\there.txt", "new\nline.txt", "back\\slash\\t.txt", "cr\rname.txt", "plain.txt"]
+    root = make_corpus(dict.fromkeys(names, "apples"))
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert sorted(h.path for h in ix.search("apples")) == sorted(names)
+        again = ix.update()  # the manifest gave every name back as it was written
+        assert (again.changed_anything, again.touched) == (False, 0)
+        (root / names[1]).unlink()
+        assert ix.update().removed == 1
+        assert sorted(h.path for h in ix.search("apples")) == sorted(set(names) - {names[1]})
 
 
 @pytest.mark.parametrize(
