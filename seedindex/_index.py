@@ -316,6 +316,26 @@ class Index:
     def _manifest_current(self, manifest: Manifest) -> bool:
         return self._engine is not None and manifest.generation == self._engine.generation()
 
+    def _changes_since(
+        self, before: Manifest, found: tuple[Manifest, _manifest.Changes] | None
+    ) -> _manifest.Changes:
+        if found is not None and found[0] is before:  # no other writer came between
+            return found[1]
+        return self._changes(before)
+
+    def _seen(
+        self, before: Manifest, changes: _manifest.Changes, *, full: bool
+    ) -> tuple[Iterator[Seen], dict[str, str]]:
+        """Every file beside its manifest line, and the files left out (filled in as the
+        files come, when the folder is walked again)."""
+        lines = () if full else _manifest.entries(self._directory.manifest)
+        if changes.remembered is not None:
+            return _manifest.replay(lines, changes.remembered), changes.remembered.left_out
+        left_out: dict[str, str] = {}
+        return _manifest.side_by_side(
+            before, lines, _manifest.files(self._walk(), left_out)
+        ), left_out
+
     def _write(
         self, *, full: bool, found: tuple[Manifest, _manifest.Changes] | None = None
     ) -> UpdateReport:
@@ -331,12 +351,7 @@ class Index:
             self._engine = _create_engine(self._directory.engine)
         before = self._load_manifest()
         full = full or not self._manifest_current(before)
-        if full:
-            changes = None
-        elif found is not None and found[0] is before:  # no other writer came between
-            changes = found[1]
-        else:
-            changes = self._changes(before)
+        changes = None if full else self._changes_since(before, found)
         if changes is not None and not changes:
             return UpdateReport(
                 skipped=len(before.skipped),
@@ -350,15 +365,7 @@ class Index:
         out: ManifestWriter | None = None
         try:
             out = ManifestWriter(self._directory.manifest)
-            lines = () if full else _manifest.entries(self._directory.manifest)
-            if changes.remembered is not None:
-                left_out = changes.remembered.left_out
-                seen = _manifest.replay(lines, changes.remembered)
-            else:
-                left_out = {}
-                seen = _manifest.side_by_side(
-                    before, lines, _manifest.files(self._walk(), left_out)
-                )
+            seen, left_out = self._seen(before, changes, full=full)
             counts, skipped = _apply(
                 writer, out, before, seen, changes.suspects, self.config, self._progress, full=full
             )
