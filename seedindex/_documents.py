@@ -46,26 +46,17 @@ class Skipped:
 
 def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
     """Every document file under ``root`` in path order, and what is left out, one at
-    a time: a folder of any size is listed without a list of its files in memory."""
+    a time: a folder of any size is walked without a list of its files in memory."""
     root_stat = check_root(root)
-    real_root = root.resolve()
     seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
-    for item in _walk(root, "", real_root, seen_dirs, config):
+    for item in _walk(str(root), "", root.resolve(), seen_dirs, config):
         if isinstance(item, Skipped):
             yield item
-            continue
-        entry, rel = item
-        if not rel.lower().endswith(config.extensions):
-            continue
-        try:
-            st = entry.stat()
-        except OSError as exc:  # gone since it was listed
-            yield Skipped(rel, f"cannot read: {exc.strerror}")
-            continue
-        if st.st_size > config.max_file_bytes:
-            yield Skipped(rel, f"larger than {config.max_file_bytes} bytes")
-            continue
-        yield SourceFile(rel, entry.path, st.st_size, st.st_mtime_ns)
+        elif item[2].st_size > config.max_file_bytes:
+            yield Skipped(item[1], f"larger than {config.max_file_bytes} bytes")
+        else:
+            location, rel, st = item
+            yield SourceFile(rel, location, st.st_size, st.st_mtime_ns)
 
 
 def check_root(root: Path) -> os.stat_result:
@@ -82,42 +73,44 @@ def check_root(root: Path) -> os.stat_result:
 
 
 def _walk(
-    folder: Path, prefix: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
-) -> Iterator[tuple[os.DirEntry[str], str] | Skipped]:
-    """(entry, relative path) of regular files, depth first in path order, and what is
-    left out; hidden names are passed over."""
+    folder: str, prefix: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
+) -> Iterator[tuple[str, str, os.stat_result] | Skipped]:
+    """(location, relative path, stat) of the document files, depth first in path
+    order, and what is left out; hidden names are passed over."""
     try:
-        # Last first, so that each entry (and the stat it caches) is let go once taken.
-        entries = sorted(os.scandir(folder), key=_path_order, reverse=True)
+        keys = _listing(folder)
     except OSError as exc:
         if not prefix:
             raise SeedsError(f"cannot list seeds folder {folder}: {exc.strerror}") from None
         yield Skipped(prefix.rstrip("/"), f"cannot list folder: {exc.strerror}")
         return
-    while entries:
-        entry = entries.pop()
-        if entry.name.startswith("."):
+    while keys:
+        key = keys.pop()
+        name = key.removesuffix("/")
+        rel = prefix + name
+        if name == key and not rel.lower().endswith(config.extensions):
             continue
-        rel = prefix + entry.name
-        # Plain files and folders with plain names (nearly all) need no closer look.
-        problem = (
-            ""
-            if rel.isascii() and not entry.is_symlink()
-            else _entry_problem(entry, rel, real_root, config)
-        )
-        if problem:
-            yield Skipped(_printable(rel), problem)
-            continue
-        if entry.is_dir():
-            st = entry.stat()
-            key = (st.st_dev, st.st_ino)
-            if key in seen_dirs:
+        location = os.path.join(folder, name)
+        st = _stat(location, rel, real_root, config)
+        if isinstance(st, Skipped):
+            yield st
+        elif stat.S_ISDIR(st.st_mode):
+            if (st.st_dev, st.st_ino) in seen_dirs:
                 yield Skipped(rel, "folder already visited (symbolic link loop)")
                 continue
-            seen_dirs.add(key)
-            yield from _walk(Path(entry.path), rel + "/", real_root, seen_dirs, config)
-        elif entry.is_file():
-            yield entry, rel
+            seen_dirs.add((st.st_dev, st.st_ino))
+            yield from _walk(location, rel + "/", real_root, seen_dirs, config)
+        elif stat.S_ISREG(st.st_mode):
+            yield location, rel, st
+
+
+def _listing(folder: str) -> list[str]:
+    """The names in ``folder``, a folder's with a slash, in reverse path order (to be
+    popped): names alone, a folder of any size costs little to hold while walked."""
+    with os.scandir(folder) as entries:
+        keys = [_path_order(e) for e in entries if not e.name.startswith(".")]
+    keys.sort(reverse=True)
+    return keys
 
 
 def _path_order(entry: os.DirEntry[str]) -> str:
@@ -128,21 +121,27 @@ def _path_order(entry: os.DirEntry[str]) -> str:
         return entry.name
 
 
-def _entry_problem(entry: os.DirEntry[str], rel: str, real_root: Path, config: Config) -> str:
-    """Why an entry cannot be taken, or an empty string."""
+def _stat(location: str, rel: str, real_root: Path, config: Config) -> os.stat_result | Skipped:
+    """What ``location`` is (through a symbolic link), or why it is left out."""
+    try:
+        st = os.lstat(location)
+    except OSError as exc:  # gone since it was listed
+        return Skipped(rel, f"cannot read: {exc.strerror}")
+    # Plain names that are no links (nearly all) need no closer look.
+    if rel.isascii() and not stat.S_ISLNK(st.st_mode):
+        return st
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
-        return "file name is not valid UTF-8"
+        return Skipped(_printable(rel), "file name is not valid UTF-8")
     try:
-        if entry.is_symlink():
-            target = Path(entry.path).resolve(strict=True)
+        if stat.S_ISLNK(st.st_mode):
+            target = Path(location).resolve(strict=True)
             if not config.follow_external_links and not target.is_relative_to(real_root):
-                return "symbolic link points outside the seeds folder"
-        entry.stat()
+                return Skipped(rel, "symbolic link points outside the seeds folder")
+        return os.stat(location)
     except (OSError, RuntimeError) as exc:
-        return f"cannot follow: {getattr(exc, 'strerror', None) or exc}"
-    return ""
+        return Skipped(rel, f"cannot follow: {getattr(exc, 'strerror', None) or exc}")
 
 
 def _printable(rel: str) -> str:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _INDEX_NAME = "passages"
 # Memory a build's postings may take before they spill to disk (shared by its
 # processes): the build's size stays flat as the corpus grows, at no cost in speed.
-_WRITER_MB = 64
+_WRITER_MB = 32
 
 
 class Analyzer(Tokenizer):  # type: ignore[misc]

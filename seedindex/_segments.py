@@ -285,7 +285,7 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
         )
         self.tasks.append(task)
         # A forked worker's garbage collector would touch (and so copy) every object it
-        # inherits, such as the list of files: the parent's objects stay out of its sight.
+        # inherits: the parent's objects stay out of its sight.
         gc.freeze()
         try:
             task.start()
