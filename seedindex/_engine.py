@@ -12,6 +12,7 @@ import os
 import shutil
 import struct
 import warnings
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
@@ -151,13 +152,16 @@ def _schema() -> fields.Schema:
 _LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
 
 
-def column_lengths(perdoc_reader: Any, fieldname: str) -> list[int] | None:
-    """Every document's length in ``fieldname``, read from the segment's column at once."""
+def column_lengths(perdoc_reader: Any, fieldname: str) -> array[int] | None:
+    """Every document's length in ``fieldname``, read from the segment's column at once
+    (4 bytes a document)."""
     loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
     if fieldname not in loaded:
         column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        loaded[fieldname] = None if column is None else [_LENGTHS[b] for b in column.load()]
-    lengths: list[int] | None = loaded[fieldname]
+        loaded[fieldname] = (
+            None if column is None else array("I", map(_LENGTHS.__getitem__, column.load()))
+        )
+    lengths: array[int] | None = loaded[fieldname]
     return lengths
 
 

@@ -156,7 +156,7 @@ def write_postings(
 ) -> None:
     """Write every term's postings through a segment's field writer, a block at a time."""
     current = None
-    lengths: list[int] | None = None
+    lengths: array[int] | None = None
     compression = fieldwriter._codec._compression
     for fieldname, text, ids, weights, values in terms:
         if fieldname != current:
@@ -177,7 +177,7 @@ def _fill_blocks(
     ids: array[int],
     weights: array[float],
     values: list[bytes],
-    lengths: list[int] | None,
+    lengths: array[int] | None,
     compression: int,
 ) -> None:
     """Set the block writer's buffer as ``add_posting`` would, one full block at a time."""
@@ -196,6 +196,27 @@ def _fill_blocks(
         writer._maxlength = max(found) if found else 0
 
 
+class _Pairs:
+    """A bucket of Whoosh's terms table: (hash, place) pairs, which Whoosh keeps in
+    memory until the segment is written, as two arrays (12 bytes a term, not 100)."""
+
+    __slots__ = ("_hashes", "_places")
+
+    def __init__(self) -> None:
+        self._hashes = array("I")
+        self._places = array("Q")
+
+    def append(self, pair: tuple[int, int]) -> None:
+        self._hashes.append(pair[0])
+        self._places.append(pair[1])
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self._hashes, self._places, strict=True)
+
+
 class _TermPoolWriting:
     """A Whoosh segment writer with a ``TermPool`` and block-at-a-time postings."""
 
@@ -204,6 +225,8 @@ class _TermPoolWriting:
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)  # type: ignore[call-arg]
         self.pool = TermPool(self._tempstorage, kwargs.get("limitmb", 128))  # type: ignore[attr-defined]
+        terms_table = self.fieldwriter._tindex  # type: ignore[attr-defined]
+        terms_table.buckets = [_Pairs() for _bucket in terms_table.buckets]
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document`` for schemas without vectors, spelling or boosts
