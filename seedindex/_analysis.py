@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import attrs
 import Stemmer
@@ -58,6 +58,18 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
         start, end = match.span()
         if end - start <= MAX_WORD_CHARS:
             yield term(match.group()), start, end
+
+
+def word_terms(text: str) -> dict[str, str]:
+    """Each distinct indexable word of ``text`` as typed, and its index term."""
+    return {word: term(word) for word in set(words(text))}
+
+
+def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:
+    """(start, end) of every word of ``text`` typed as one of ``typed``."""
+    if not typed:
+        return []
+    return [match.span() for match in _WORD.finditer(text) if match.group() in typed]
 
 
 def terms(text: str) -> list[str]:

@@ -27,6 +27,7 @@ from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.support.levenshtein import distance as edits
 
 from . import _analysis
 from ._ranking import Corpus
@@ -286,8 +287,14 @@ class Postings:
     def near(self, term: str, distance: int) -> list[str]:
         """Index terms within ``distance`` edits of ``term``, sharing its first letter."""
         # Typos rarely touch the first letter; requiring it keeps the search fast.
-        found = self._reader.terms_within("text", term, distance, prefix=1)
-        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in found]
+        found = []
+        for raw in self._reader.expand_prefix("text", term[:1]):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            # An edit changes the length by one at most: most words need no closer look
+            # (Whoosh's ``terms_within`` measures every one).
+            if abs(len(word) - len(term)) <= distance and edits(word, term, distance) <= distance:
+                found.append(word)
+        return found
 
     def path(self, doc: int) -> str:
         """The file a passage belongs to, from the path column (no stored fields read)."""
@@ -320,6 +327,9 @@ class Postings:
 
 # Distinct terms whose postings a searcher keeps (each a few kilobytes at most).
 _POSTINGS_CACHE = 20_000
+# Passages whose stored fields a searcher keeps: a query reads its best ones twice
+# (feedback, then the hits), and the next query often wants them again.
+_STORED_CACHE = 2_000
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[int, float]]:
@@ -348,6 +358,7 @@ class Engine:
         self._reader: Any = None
         self._searcher: Any = None
         self._postings: Postings | None = None
+        self._stored: dict[int, dict[str, Any]] = {}
 
     @classmethod
     def open(cls, folder: Path) -> Engine:
@@ -391,8 +402,12 @@ class Engine:
         return self._searcher
 
     def stored(self, doc: int) -> dict[str, Any]:
-        """A passage's stored fields."""
-        fields: dict[str, Any] = self.reader().stored_fields(doc)
+        """A passage's stored fields (not to be changed: recent ones are shared)."""
+        fields = self._stored.get(doc)
+        if fields is None:
+            if len(self._stored) >= _STORED_CACHE:
+                self._stored.clear()
+            fields = self._stored[doc] = self.reader().stored_fields(doc)
         return fields
 
     def passages_of(self, path: str) -> list[tuple[int, dict[str, Any]]]:
@@ -417,6 +432,7 @@ class Engine:
         elif self._reader is not None:
             self._reader.close()
         self._searcher = self._reader = self._postings = None
+        self._stored = {}
 
     def writer(self, *, parallel: bool = False) -> EngineWriter:
         """A writer; ``parallel`` analyses in one process per core (for large batches)."""

@@ -74,11 +74,12 @@ class Hit:
 
 def to_passage(hit: Hit, words: tuple[QueryWord, ...], marker: tuple[str, str]) -> Passage:
     """The passage of a hit, with the query words it holds marked."""
-    found = list(_analysis.spans(hit.text))
-    present = {term for term, _start, _end in found}
+    term_of = _analysis.word_terms(hit.text)
+    present = set(term_of.values())
     matched = tuple(w for w in words if _holds(present, w))
-    marked_terms = set().union(*(w.terms for w in matched)) & present
-    spans = [(start, end) for term, start, end in found if term in marked_terms]
+    marked_terms = set().union(*(w.terms for w in matched))
+    marked = {word for word, term in term_of.items() if term in marked_terms}
+    spans = _analysis.places(hit.text, marked)
     return Passage(
         path=hit.path,
         start=hit.start,
