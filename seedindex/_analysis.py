@@ -85,7 +85,10 @@ def words(text: str) -> list[str]:
     return found
 
 
-@functools.lru_cache(maxsize=200_000)
+# Words as typed whose terms are kept: a few thousand make most of any text, and the
+# cache (about 200 bytes a word, in each indexing process) stays small however many
+# distinct words a large folder holds.
+@functools.lru_cache(maxsize=50_000)
 def term(word: str) -> str:
     """The index term of one word."""
     stem: str = _STEMMER.stemWord(normalize(word))
