@@ -253,6 +253,9 @@ class ManifestWriter:
     """Writes a new manifest a line at a time; it replaces the old one in ``save``."""
 
     def __init__(self, path: Path) -> None:
+        """Only under the write lock: what a killed writer left beside the manifest goes."""
+        for left in path.parent.glob(f".{path.name}.*"):
+            left.unlink(missing_ok=True)
         self._path = path
         self._body = path.with_name(f".{path.name}.{os.getpid()}.lines")
         self._lines = open(self._body, "w", encoding="utf-8", newline="\n")  # noqa: SIM115

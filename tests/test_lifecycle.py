@@ -161,6 +161,17 @@ def test_manifest_behind_the_engine_means_a_rebuild(
     assert query("cherries", seeds=root, index_dir=index_dir) == []
 
 
+def test_files_a_killed_writer_left_are_cleared(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    query("apples", seeds=root, index_dir=index_dir)
+    left = [index_dir / ".manifest.json.999.lines", index_dir / ".manifest.json.999.tmp"]
+    for path in left:
+        path.write_text("half")
+    (root / "b.txt").write_text("bananas")
+    assert [h.path for h in query("bananas", seeds=root, index_dir=index_dir)] == ["b.txt"]
+    assert not any(path.exists() for path in left)
+
+
 def test_damaged_manifest_lines_mean_a_rebuild(make_corpus: MakeCorpus, index_dir: Path) -> None:
     root = make_corpus({"a.txt": "apples", "b.txt": "bananas"})
     query("apples", seeds=root, index_dir=index_dir)
