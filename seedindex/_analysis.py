@@ -8,7 +8,6 @@ also drops the possessive ``'s``.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterator
@@ -57,7 +56,7 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
     for match in _WORD.finditer(text):
         start, end = match.span()
         if end - start <= MAX_WORD_CHARS:
-            yield term(match.group()), start, end
+            yield _TERMS[match.group()], start, end
 
 
 def word_terms(text: str) -> dict[str, str]:
@@ -74,7 +73,7 @@ def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:
 
 def terms(text: str) -> list[str]:
     """The index terms of ``text`` in order: ``spans`` without the offsets, for indexing."""
-    return list(map(term, words(text)))
+    return list(map(_TERMS.__getitem__, words(text)))
 
 
 def words(text: str) -> list[str]:
@@ -88,11 +87,27 @@ def words(text: str) -> list[str]:
 # Words as typed whose terms are kept: a few thousand make most of any text, and the
 # cache (about 200 bytes a word, in each indexing process) stays small however many
 # distinct words a large folder holds.
-@functools.lru_cache(maxsize=50_000)
+_CACHED_WORDS = 50_000
+
+
+class _TermCache(dict[str, str]):
+    """Words as typed and their index terms, computed on first sight: a plain dict
+    lookup a word (a third of an LRU cache's cost); emptied when it is full."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _CACHED_WORDS:
+            self.clear()
+        found: str = _STEMMER.stemWord(normalize(word))
+        self[word] = found
+        return found
+
+
+_TERMS = _TermCache()
+
+
 def term(word: str) -> str:
     """The index term of one word."""
-    stem: str = _STEMMER.stemWord(normalize(word))
-    return stem
+    return _TERMS[word]
 
 
 def normalize(word: str) -> str:

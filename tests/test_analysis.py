@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from seedindex import _analysis
 from seedindex._analysis import MAX_WORD_CHARS, normalize, term, tokens, words
 
 
@@ -42,3 +44,11 @@ def test_token_offsets_point_at_the_word(text: str) -> None:
         assert previous_end <= token.start < token.end <= len(text)
         assert term(text[token.start : token.end]) == token.term
         previous_end = token.end
+
+
+def test_term_cache_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_analysis, "_CACHED_WORDS", 3)
+    _analysis._TERMS.clear()
+    words = ["Running", "runs", "Iran’s", "cafés", "educational", "Running"]
+    assert [_analysis.term(w) for w in words] == ["run", "run", "iran", "cafe", "educ", "run"]
+    assert len(_analysis._TERMS) <= 3
