@@ -350,6 +350,10 @@ class CorruptEngineError(Exception):
     """The engine files cannot be opened (missing, damaged or of another version)."""
 
 
+class WriterProcessError(Exception):
+    """A process writing part of a commit ended without its part: nothing is committed."""
+
+
 class Engine:
     """An open Whoosh index: one reader (and postings) for queries, writers for changes."""
 

@@ -23,7 +23,7 @@ import attrs
 from . import _documents, _manifest, _query
 from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
-from ._engine import CorruptEngineError, Engine, EngineWriter
+from ._engine import CorruptEngineError, Engine, EngineWriter, WriterProcessError
 from ._manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry
 from ._results import Explanation, Passage, to_passage
 from .errors import ConfigError, IndexDirError, PassageNotFoundError
@@ -375,7 +375,7 @@ class Index:
             writer.cancel()
             if out is not None:
                 out.discard()
-            if isinstance(exc, OSError):
+            if isinstance(exc, (OSError, WriterProcessError)):
                 raise IndexDirError(f"cannot write index at {self.location}: {exc}") from exc
             raise
         try:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import gc
 import heapq
 import marshal
+import multiprocessing
+import queue
 import struct
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from multiprocessing.context import ForkProcess
 from operator import itemgetter
 from typing import Any
 
@@ -24,7 +27,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from ._engine import column_lengths
+from ._engine import WriterProcessError, column_lengths
 
 # (field, term, document numbers, weights, value strings). Terms are kept as text:
 # its order is that of their UTF-8 bytes, which Whoosh writes.
@@ -42,6 +45,8 @@ _RECORD_LENGTH = struct.Struct("<I")
 _COMPRESS_FROM_POSTINGS = 16
 
 _Postings = tuple["array[int]", "array[float]", list[bytes]]
+
+_FORK = multiprocessing.get_context("fork")
 
 
 class TermPool:
@@ -274,8 +279,32 @@ class FastSegmentWriter(_TermPoolWriting, SegmentWriter):  # type: ignore[misc]
     """Whoosh's ``SegmentWriter``, writing its postings through a ``TermPool``."""
 
 
+class _Results:
+    """The workers' result queue, as the committing writer reads it: a worker that
+    ended without its result fails the commit."""
+
+    def __init__(self, results: Any, tasks: list[Any]) -> None:
+        self._results = results
+        self._tasks = tasks
+
+    def get(self, timeout: float) -> Any:
+        try:
+            return self._results.get(timeout=timeout)
+        except queue.Empty:
+            codes = ", ".join(str(task.exitcode) for task in self._tasks)
+            raise WriterProcessError(f"an indexing process failed (exit codes {codes})") from None
+
+
 class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
-    """Whoosh's worker process of a multi-process writer, with a ``FastSegmentWriter``."""
+    """Whoosh's worker process of a multi-process writer, with a ``FastSegmentWriter``.
+
+    Always forked, whatever the default start method (spawn on macOS, forkserver on
+    Linux from Python 3.14): a spawned worker would import the user's main module
+    again, and a script without a ``__main__`` guard would run twice.
+    """
+
+    _start_method = "fork"
+    _Popen = staticmethod(ForkProcess._Popen)
 
     def run(self) -> None:
         ix = self.storage.open_index(self.indexname)
@@ -296,6 +325,19 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer (one segment per process), each a ``FastSegmentWriter``."""
 
     add_document = MpWriter.add_document  # hands documents to the processes
+
+    def __init__(self, ix: Any, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.jobqueue = _FORK.Queue(self.procs * 4)
+        self.resultqueue: Any = _FORK.Queue()
+
+    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
+        if self.docbuffer:  # the last documents to a worker (started now, if none was)
+            self._enqueue()
+        # Whoosh commits without the segment of a worker that ended without one (killed,
+        # out of memory, failed): its passages would be lost without a word.
+        self.resultqueue = _Results(self.resultqueue, self.tasks)
+        super()._commit(mergetype, optimize, merge)
 
     def _new_task(self) -> Any:
         task = _SubWriterTask(

@@ -374,6 +374,51 @@ def test_parallel_build_gives_the_same_index(
         )
 
 
+def test_a_failed_indexing_process_fails_the_commit(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex import _segments
+
+    root = make_corpus({f"{n:02}.txt": f"apples {n}" for n in range(8)})
+    with Index.open(root, index_dir=index_dir) as ix:
+        for n in range(8):
+            (root / f"{n:02}.txt").write_text(f"cherries {n}")
+        monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+        monkeypatch.setattr(_segments._SubWriterTask, "_process_file", lambda *job: os._exit(3))
+        with pytest.raises(IndexDirError, match="an indexing process failed"):
+            ix.update()  # Whoosh alone would commit without the lost passages
+        assert len(ix.search("apples", limit=100)) == 8  # the old state, whole
+        monkeypatch.undo()
+        assert ix.update().changed == 8
+        assert len(ix.search("cherries", limit=100)) == 8
+
+
+def test_parallel_build_from_an_unguarded_script_under_spawn(
+    make_corpus: MakeCorpus, tmp_path: Path
+) -> None:
+    """Workers are forked whatever the default start method (spawn on macOS, forkserver
+    on Linux from Python 3.14): a spawned worker would run the user's script again."""
+    root = make_corpus({f"{n:02}.txt": f"shared words and word{n}" for n in range(20)})
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import multiprocessing
+            multiprocessing.set_start_method("spawn")
+            import seedindex._index
+            seedindex._index._PARALLEL_FROM_FILES = 1
+            print(len(seedindex.query("shared", seeds={str(root)!r},
+                                      index_dir={str(tmp_path / "index")!r}, limit=100)))
+            """
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # a script's own folder comes first
+    ran = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert (ran.returncode, ran.stdout) == (0, "20\n"), ran.stderr[-2000:]
+
+
 def test_two_processes_opening_a_new_index_at_once(
     make_corpus: MakeCorpus, index_dir: Path
 ) -> None:
