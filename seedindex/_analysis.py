@@ -61,7 +61,7 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
 
 def word_terms(text: str) -> dict[str, str]:
     """Each distinct indexable word of ``text`` as typed, and its index term."""
-    return {word: term(word) for word in set(words(text))}
+    return {word: _TERMS[word] for word in set(words(text))}
 
 
 def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:
