@@ -126,7 +126,8 @@ def test_killed_writer_leaves_the_old_or_the_new_state(tmp_path: Path) -> None:
     python(updater).communicate()
     lifetime = time.monotonic() - began
     assert index_state(root, index_dir) == states["beta"]
-    seen, killed_alive = set(), 0
+    seen: set[tuple[int, int]] = set()
+    killed_alive = 0
     # From late start-up, through reading and the commit, to just after the end; then, if
     # this busy machine made every run slower than the measured one, a few kills later.
     delays = [0.3 + 0.9 * attempt / (kills - 1) for attempt in range(kills)] + [2.0] * 4
