@@ -23,7 +23,7 @@ import attrs
 from . import _documents, _manifest, _query
 from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
-from ._engine import CorruptEngineError, Engine, EngineWriter, WriterProcessError
+from ._engine import CorruptEngineError, Engine, EngineWriter, Postings, WriterProcessError
 from ._manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry
 from ._results import Explanation, Passage, to_passage
 from .errors import ConfigError, IndexDirError, PassageNotFoundError
@@ -88,6 +88,11 @@ class Index:
         self._engine: Engine | None = None
         self._syntax: Any = None
         self._manifest_seen: tuple[tuple[int, int, int], Manifest] | None = None
+        # The last query ranked, with the postings it was ranked over: explaining its
+        # passages one by one (``--explain``) ranks it once, not once a passage.
+        self._last_ranked: (
+            tuple[tuple[str, bool, Postings], _query.Plan, dict[int, float]] | None
+        ) = None
         #: What the last build or update through this object did (opening included).
         self.last_write: UpdateReport | None = None
 
@@ -172,9 +177,14 @@ class Index:
     def _rank(self, text: str, strict: bool) -> tuple[_query.Plan, dict[int, float]]:
         """How ``text`` is ranked (with the words feedback lends), and the scores."""
         engine = self._require_engine()
+        key = (text, strict, engine.postings())  # new postings after every write
+        if self._last_ranked is not None and self._last_ranked[0] == key:
+            return self._last_ranked[1], self._last_ranked[2]
         parsed, how = self._plan(text, strict)
         matching = None if how.bag else _query.matching(engine, parsed)
-        return _query.rank(engine, how, matching, feedback=self.config.feedback)
+        how, scores = _query.rank(engine, how, matching, feedback=self.config.feedback)
+        self._last_ranked = (key, how, scores)
+        return how, scores
 
     def _plan(self, text: str, strict: bool) -> tuple[Any, _query.Plan]:
         """The parsed query (None for plain words) and how to rank it."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -182,6 +183,30 @@ def test_feedback_raises_passages_sharing_the_best_passages_words(
             ("", "delta"),
         }
         assert explanation.score == pytest.approx(hits[1].score)
+
+
+def test_explaining_the_passages_of_a_query_ranks_it_once(
+    ix: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex import _query
+
+    calls: list[str] = []
+    rank = _query.rank
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append("rank")
+        return rank(*args, **kwargs)
+
+    monkeypatch.setattr(_query, "rank", counted)
+    hits = ix.search("aid workers")
+    assert [ix.explain("aid workers", h).score for h in hits] == pytest.approx(
+        [h.score for h in hits]
+    )
+    ix.explain("aid convoys", hits[0])
+    assert len(calls) == 2  # the first query once, then the other
+    ix.update()  # nothing changed: the same postings
+    ix.explain("aid workers", hits[0])
+    assert len(calls) == 3  # the last query ranked was the other one
 
 
 def test_similar_passages(ix: Index) -> None:
