@@ -52,10 +52,11 @@ def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
     for item in _walk(str(root), "", root.resolve(), seen_dirs, config):
         if isinstance(item, Skipped):
             yield item
-        elif item[2].st_size > config.max_file_bytes:
-            yield Skipped(item[1], f"larger than {config.max_file_bytes} bytes")
+            continue
+        location, rel, st = item
+        if st.st_size > config.max_file_bytes:
+            yield Skipped(rel, f"larger than {config.max_file_bytes} bytes")
         else:
-            location, rel, st = item
             yield SourceFile(rel, location, st.st_size, st.st_mtime_ns)
 
 

@@ -162,31 +162,33 @@ def changes(
 ) -> Changes:
     """Compare a walk of the seeds with the manifest's ``lines`` by stat alone (cheap)."""
     left_out: dict[str, str] = {}
-    suspects: list[SourceFile] = []
-    removed: list[str] = []
-    unread_kept: list[str] = []
-    counts = [0, 0]  # suspects, removed: only the first _REMEMBERED are kept
+    unread_kept: set[str] = set()
+    changed: list[Seen] = []  # the first _REMEMBERED and one
+    suspects = removed = 0
     try:
         for seen in side_by_side(manifest, lines, files(walk, left_out)):
-            if seen.source is None:
-                counts[1] += 1
-                if sum(counts) <= _REMEMBERED:
-                    removed.append(seen.path)
-            elif not seen.same_stat:
-                counts[0] += 1
-                if sum(counts) <= _REMEMBERED:
-                    suspects.append(seen.source)
-            elif seen.known is None:
-                unread_kept.append(seen.path)
+            if seen.same_stat:
+                if seen.known is None:
+                    unread_kept.add(seen.path)
+                continue
+            suspects += seen.source is not None
+            removed += seen.source is None
+            if len(changed) <= _REMEMBERED:
+                changed.append(seen)
     except DamagedManifestError:
         return Changes(0, 0, False, damaged=True)
     before = {p: e.reason for p, e in manifest.skipped.items() if e.size < 0}
     unread_gone = any(e.size >= 0 and p not in unread_kept for p, e in manifest.skipped.items())
     remembered = None
-    if sum(counts) <= _REMEMBERED:
-        remembered = Remembered(tuple(suspects), frozenset(removed), tuple(unread_kept), left_out)
+    if len(changed) <= _REMEMBERED:
+        remembered = Remembered(
+            suspects=tuple(seen.source for seen in changed if seen.source is not None),
+            removed=frozenset(seen.path for seen in changed if seen.source is None),
+            unread_kept=tuple(sorted(unread_kept)),
+            left_out=left_out,
+        )
     skipped_changed = unread_gone or left_out != before
-    return Changes(counts[0], counts[1], skipped_changed, remembered=remembered)
+    return Changes(suspects, removed, skipped_changed, remembered=remembered)
 
 
 def files(walk: Iterable[SourceFile | Skipped], skipped: dict[str, str]) -> Iterator[SourceFile]:
