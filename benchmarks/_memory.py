@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from pathlib import Path
 
 # Reading a process's PSS walks its page tables (about 1.4 ms for 100 MB): sampled
@@ -26,9 +25,13 @@ def run_sampled(command: list[str], **popen: object) -> tuple[str, float]:
     """
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, **popen)  # type: ignore[call-overload]
     peak = 0.0
-    while process.poll() is None:
+    while True:
         peak = max(peak, _tree_rss_mb(process.pid))
-        time.sleep(_INTERVAL)
+        try:  # not a sleep: the caller times the command, which may end meanwhile
+            process.wait(timeout=_INTERVAL)
+        except subprocess.TimeoutExpired:
+            continue
+        break
     printed, _ = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command[:3])} ...")

@@ -1,12 +1,13 @@
 """Speed of seedindex beside raw Whoosh and SQLite FTS5, in one run (issue 6).
 
-    python benchmarks/speed.py [--corpus DIR] [--scale N] [--queries N]
+    python benchmarks/speed.py [--corpus DIR] [--scale N] [--queries N] [--builds N]
 
 The collection is written as one file per document (``--scale N``: N copies with
 distinct ids). seedindex indexes the folder; raw Whoosh (StemmingAnalyzer, default
 writer) and FTS5 (``porter unicode61``) index the very passages seedindex made. For
-each: build time (in a fresh child process, with its peak memory), throughput, index
-size, and warm query latency over the collection's queries (limit 10) with and without
+each: build time (in a fresh child process, with its peak memory; the median of
+``--builds`` builds, 3 unless told, the systems taking turns), throughput, index size,
+and warm query latency over the collection's queries (limit 10) with and without
 highlights. Then the cold one-shot CLI query on the bundled seed against the floors
 ``python -c pass`` and ``python -c "import whoosh.index, whoosh.qparser"``. Prints a
 table and writes benchmarks/results/speed-<corpus>-x<scale>.json.
@@ -19,12 +20,14 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from _corpora import RESULTS, SHARED, write_seeds
 from _memory import run_sampled
@@ -108,6 +111,31 @@ def child_build(kind: str, seeds: Path, out: Path) -> dict[str, float]:
     result["build_seconds"] = seconds
     result["index_mb"] = _size(out) / 1e6
     return result
+
+
+def build_all(seeds: Path, work: Path, runs: int) -> dict[str, dict[str, float]]:
+    """Each system's build ``runs`` times, taking turns (a machine's drift then touches
+    all three alike): the median time, the highest peak memory, every time, and what
+    the last build printed. The last builds stay in ``work`` for the queries."""
+    found: dict[str, list[dict[str, float]]] = {kind: [] for kind in BUILDERS}
+    for _ in range(runs):
+        for kind, builds in found.items():
+            out = work / f"{kind}-index"
+            if out.is_dir():
+                shutil.rmtree(out)
+            out.unlink(missing_ok=True)
+            builds.append(child_build(kind, seeds, out))
+    return {kind: _summary(builds) for kind, builds in found.items()}
+
+
+def _summary(builds: list[dict[str, float]]) -> dict[str, Any]:
+    times = [build["build_seconds"] for build in builds]
+    return {
+        **builds[-1],
+        "build_seconds": statistics.median(times),
+        "build_seconds_runs": times,
+        "peak_memory_mb": max(build["peak_memory_mb"] for build in builds),
+    }
 
 
 def _as_installed() -> dict[str, str]:
@@ -249,6 +277,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=SHARED / "scifact")
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--queries", type=int, help="only the first N queries")
+    parser.add_argument(
+        "--builds", type=int, default=3, help="builds of each system (the median is shown)"
+    )
     args = parser.parse_args()
     queries = load_queries(args.corpus, args.queries)
     with tempfile.TemporaryDirectory(prefix="seedindex-speed-") as tmp:
@@ -256,12 +287,10 @@ def main() -> None:
         seeds = work / "seeds"
         files = write_seeds(args.corpus, seeds, args.scale)
         megabytes = _size(seeds) / 1e6
-        results = {}
         warm = "import seedindex._cli, seedindex._segments, seedindex._passages"
         subprocess.run([sys.executable, "-c", warm], check=True, env=_as_installed())
+        results = build_all(seeds, work, args.builds)
         for kind in BUILDERS:
-            out = work / f"{kind}-index"
-            results[kind] = child_build(kind, seeds, out)
             results[kind]["mb_per_s"] = megabytes / results[kind]["build_seconds"]
             results[kind]["passages_per_s"] = (
                 results[kind]["passages"] / results[kind]["build_seconds"]
@@ -296,7 +325,7 @@ def print_table(report: dict) -> None:  # type: ignore[type-arg]
         f"{report['queries']} queries; {report['machine']}"
     )
     rows = [
-        ("build s", "build_seconds", True),
+        (f"build s (median of {len(s['build_seconds_runs'])})", "build_seconds", True),
         ("build MB/s", "mb_per_s", False),
         ("passages/s", "passages_per_s", False),
         ("peak memory MB (PSS)", "peak_memory_mb", True),
