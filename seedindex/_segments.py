@@ -16,6 +16,7 @@ import marshal
 import multiprocessing
 import pickle
 import queue
+import signal
 import struct
 import zlib
 from array import array
@@ -385,6 +386,8 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
     _Popen = staticmethod(ForkProcess._Popen)
 
     def run(self) -> None:
+        # Ctrl-C reaches the whole process group: the parent stops the workers itself.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
         while self.running:
@@ -408,9 +411,34 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
         super().__init__(ix, **kwargs)
         self.jobqueue = _FORK.Queue(self.procs * 4)
         self.resultqueue: Any = _FORK.Queue()
+        # Started now, before the parent reads the folder: a worker forked later would
+        # hold a copy of every page the parent has since changed (its folder listings).
+        for _process in range(self.procs):
+            self._new_task()
+
+    def cancel(self) -> None:
+        """Stop the workers at once (what they wrote is dropped), then this writer.
+
+        (Whoosh only marks its own copies of the workers as cancelled: the workers go
+        on, and fail loudly when the writer's files are gone, or wait for work forever.)
+        """
+        self._stop_workers()
+        SegmentWriter.cancel(self)
+
+    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
+        if not self._added_sub:  # only deletions: the workers have nothing to write
+            self._stop_workers()
+        super().commit(mergetype, optimize, merge)
+
+    def _stop_workers(self) -> None:
+        for task in self.tasks:
+            task.terminate()
+        for task in self.tasks:
+            task.join()
+        self.jobqueue.cancel_join_thread()  # nobody is left to read what is queued
 
     def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        if self.docbuffer:  # the last documents to a worker (started now, if none was)
+        if self.docbuffer:  # the last documents to a worker
             self._enqueue()
         # Whoosh commits without the segment of a worker that ended without one (killed,
         # out of memory, failed): its passages would be lost without a word.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -396,6 +397,40 @@ def test_a_failed_indexing_process_fails_the_commit(
         monkeypatch.undo()
         assert ix.update().changed == 8
         assert len(ix.search("cherries", limit=100)) == 8
+
+
+def test_an_interrupted_parallel_build_stops_its_workers(
+    make_corpus: MakeCorpus,
+    index_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    root = make_corpus({f"{n:03}.txt": f"shared words and word{n}" for n in range(300)})
+    monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+
+    def interrupt(done: int, total: int, passages: int) -> None:
+        if done == 250:  # the workers have work queued and under way
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Index.open(root, index_dir=index_dir, progress=interrupt)
+    assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""  # no worker failed on the files it lost
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert len(ix.search("shared", limit=1000)) == 300
+
+
+def test_a_parallel_update_that_only_deletes(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_corpus({f"{n:02}.txt": f"shared words and word{n}" for n in range(20)})
+    monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+    with Index.open(root, index_dir=index_dir) as ix:
+        for n in range(10):
+            (root / f"{n:02}.txt").unlink()
+        assert ix.update().removed == 10
+        assert len(ix.search("shared", limit=100)) == 10
+    assert multiprocessing.active_children() == []
 
 
 def test_parallel_build_from_an_unguarded_script_under_spawn(
