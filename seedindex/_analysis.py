@@ -20,7 +20,8 @@ MAX_WORD_CHARS = 64
 
 _WORD = re.compile(r"\w+(?:['’ʼ‘]\w+)*")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'"})
-_STEMMER = Stemmer.Stemmer("english")
+# Its own cache (10,000 words) would only hold words ``_TERMS`` holds already.
+_STEMMER = Stemmer.Stemmer("english", 0)
 
 # Snowball's English stop list, used only to thin out bag-of-words queries.
 STOP_WORDS = frozenset(
