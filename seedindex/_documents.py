@@ -49,15 +49,7 @@ def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
     a time: a folder of any size is walked without a list of its files in memory."""
     root_stat = check_root(root)
     seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
-    for item in _walk(str(root), "", root.resolve(), seen_dirs, config):
-        if isinstance(item, Skipped):
-            yield item
-            continue
-        location, rel, st = item
-        if st.st_size > config.max_file_bytes:
-            yield Skipped(rel, f"larger than {config.max_file_bytes} bytes")
-        else:
-            yield SourceFile(rel, location, st.st_size, st.st_mtime_ns)
+    return _walk(str(root), "", root.resolve(), seen_dirs, config)
 
 
 def check_root(root: Path) -> os.stat_result:
@@ -75,9 +67,9 @@ def check_root(root: Path) -> os.stat_result:
 
 def _walk(
     folder: str, prefix: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
-) -> Iterator[tuple[str, str, os.stat_result] | Skipped]:
-    """(location, relative path, stat) of the document files, depth first in path
-    order, and what is left out; hidden names are passed over."""
+) -> Iterator[SourceFile | Skipped]:
+    """The document files depth first in path order, and what is left out; hidden
+    names are passed over."""
     try:
         keys = _listing(folder)
     except OSError as exc:
@@ -85,23 +77,27 @@ def _walk(
             raise SeedsError(f"cannot list seeds folder {folder}: {exc.strerror}") from None
         yield Skipped(prefix.rstrip("/"), f"cannot list folder: {exc.strerror}")
         return
+    base = os.path.join(folder, "")
     for key in keys:
         name = key.removesuffix("/")
         rel = prefix + name
         if name == key and not rel.lower().endswith(config.extensions):
             continue
-        location = os.path.join(folder, name)
+        location = base + name
         st = _stat(location, rel, real_root, config)
         if isinstance(st, Skipped):
             yield st
+        elif stat.S_ISREG(st.st_mode):
+            if st.st_size > config.max_file_bytes:
+                yield Skipped(rel, f"larger than {config.max_file_bytes} bytes")
+            else:
+                yield SourceFile(rel, location, st.st_size, st.st_mtime_ns)
         elif stat.S_ISDIR(st.st_mode):
             if (st.st_dev, st.st_ino) in seen_dirs:
                 yield Skipped(rel, "folder already visited (symbolic link loop)")
                 continue
             seen_dirs.add((st.st_dev, st.st_ino))
             yield from _walk(location, rel + "/", real_root, seen_dirs, config)
-        elif stat.S_ISREG(st.st_mode):
-            yield location, rel, st
 
 
 def _listing(folder: str) -> Iterator[str]:
