@@ -35,9 +35,13 @@ from whoosh.writing import SegmentWriter
 
 from ._engine import WriterProcessError, column_lengths
 
-# (field, term, document numbers, weights, value strings). Terms are kept as text:
-# its order is that of their UTF-8 bytes, which Whoosh writes.
-TermPostings = tuple[str, str, "array[int]", "array[float]", list[bytes]]
+# (field, term, document numbers, weights, value strings): a run's record, at most
+# _RECORD_POSTINGS postings of one term. Terms are kept as text: its order is that of
+# their UTF-8 bytes, which Whoosh writes.
+Record = tuple[str, str, "array[int]", "array[float]", list[bytes]]
+_Postings = tuple["array[int]", "array[float]", list[bytes]]
+# A term and its postings in document order, in parts (a part a run's record).
+TermParts = tuple[str, str, Iterator[_Postings]]
 
 # What a posting and a new term cost the pool in memory, roughly: a posting is two
 # array items, a list slot and a small bytes object; a term a key and three containers.
@@ -45,12 +49,13 @@ _POSTING_BYTES = 64
 _TERM_BYTES = 400
 # Spilled runs are joined into one when there are this many.
 _MAX_RUNS = 32
+# Joining runs holds a record of each at once: records are kept small, so a common
+# word's postings (as many as the passages) are never in memory whole.
+_RECORD_POSTINGS = 4096
 _RECORD_LENGTH = struct.Struct("<I")
 # Blocks of fewer postings are written uncompressed: zlib's set-up costs more than a
 # few bytes are worth (most terms are in one or two passages).
 _COMPRESS_FROM_POSTINGS = 16
-
-_Postings = tuple["array[int]", "array[float]", list[bytes]]
 
 _FORK = multiprocessing.get_context("fork")
 
@@ -95,7 +100,7 @@ class TermPool:
         if self._size > self._limit:
             self._spill()
 
-    def terms(self) -> Iterator[TermPostings]:
+    def terms(self) -> Iterator[TermParts]:
         """Every term in (field, term) order, its postings from all runs in document order."""
         return _joined([*(self._read_run(name) for name in self._runs), self._in_memory()])
 
@@ -109,14 +114,14 @@ class TermPool:
                 self._tempstore.delete_file(name)
         self._runs = []
 
-    def _in_memory(self) -> Iterator[TermPostings]:
+    def _in_memory(self) -> Iterator[Record]:
         for fieldname in sorted(self._fields):
             terms = self._fields[fieldname]
             for text in sorted(terms):
                 yield (fieldname, text, *terms[text])
 
     def _spill(self) -> None:
-        self._runs.append(self._write_run(self._in_memory()))
+        self._runs.append(self._write_run(_joined([self._in_memory()])))
         self._fields = {}
         self._size = 0
         if len(self._runs) >= _MAX_RUNS:  # each is an open file when they are joined
@@ -124,17 +129,27 @@ class TermPool:
             self._delete_runs()
             self._runs = [joined]
 
-    def _write_run(self, terms: Iterable[TermPostings]) -> str:
-        """A run file: each term a length, then its marshalled postings (read in two calls)."""
+    def _write_run(self, terms: Iterable[TermParts]) -> str:
+        """A run file: records of a length, then the marshalled record (read in two calls)."""
         name = f"{random_name()}.terms"
         with self._tempstore.create_file(name).raw_file() as run:
-            for fieldname, text, ids, weights, values in terms:
-                record = marshal.dumps((fieldname, text, ids.tobytes(), weights.tobytes(), values))
-                run.write(_RECORD_LENGTH.pack(len(record)))
-                run.write(record)
+            for fieldname, text, parts in terms:
+                for ids, weights, values in parts:
+                    for start in range(0, len(ids), _RECORD_POSTINGS):
+                        end = start + _RECORD_POSTINGS
+                        record = (
+                            fieldname,
+                            text,
+                            ids[start:end].tobytes(),
+                            weights[start:end].tobytes(),
+                            values[start:end],
+                        )
+                        packed = marshal.dumps(record)
+                        run.write(_RECORD_LENGTH.pack(len(packed)))
+                        run.write(packed)
         return name
 
-    def _read_run(self, name: str) -> Iterator[TermPostings]:
+    def _read_run(self, name: str) -> Iterator[Record]:
         with self._tempstore.open_file(name).raw_file() as run:
             while header := run.read(_RECORD_LENGTH.size):
                 (length,) = _RECORD_LENGTH.unpack(header)
@@ -142,34 +157,23 @@ class TermPool:
                 yield fieldname, text, array("I", ids), array("f", weights), values
 
 
-def _joined(sources: list[Iterator[TermPostings]]) -> Iterator[TermPostings]:
-    """Sources sorted by (field, term), each term's postings joined in source order."""
-    if len(sources) == 1:  # nothing spilled: nothing to join
-        yield from sources[0]
-        return
+def _joined(sources: list[Iterator[Record]]) -> Iterator[TermParts]:
+    """Sources of records sorted by (field, term), each term's records in source order:
+    read one at a time, as the term's parts are consumed (before the next term)."""
     # merge() keeps equal keys in source order: runs were written in document order.
-    merged = heapq.merge(*sources, key=itemgetter(0, 1))
-    for (fieldname, text), group in groupby(merged, key=itemgetter(0, 1)):
-        parts = list(group)
-        if len(parts) == 1:
-            yield parts[0]
-            continue
-        ids, weights, values = array("I"), array("f"), []
-        for _field, _text, more_ids, more_weights, more_values in parts:
-            ids.extend(more_ids)
-            weights.extend(more_weights)
-            values.extend(more_values)
-        yield fieldname, text, ids, weights, values
+    merged = sources[0] if len(sources) == 1 else heapq.merge(*sources, key=itemgetter(0, 1))
+    for (fieldname, text), records in groupby(merged, key=itemgetter(0, 1)):
+        yield fieldname, text, (record[2:] for record in records)
 
 
 def write_postings(
-    fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Iterable[TermPostings]
+    fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Iterable[TermParts]
 ) -> None:
     """Write every term's postings through a segment's field writer, a block at a time."""
     current = None
     lengths: array[int] | None = None
     compression = fieldwriter._codec._compression
-    for fieldname, text, ids, weights, values in terms:
+    for fieldname, text, parts in terms:
         if fieldname != current:
             if current is not None:
                 fieldwriter.finish_field()
@@ -178,34 +182,56 @@ def write_postings(
             current = fieldname
             lengths = column_lengths(perdoc_reader, fieldname)
         fieldwriter.start_term(text.encode("utf-8"))
-        _fill_blocks(fieldwriter._postwriter, ids, weights, values, lengths, compression)
+        _fill_blocks(fieldwriter._postwriter, parts, lengths, compression)
         fieldwriter.finish_term()  # writes the last block
     if current is not None:
         fieldwriter.finish_field()
 
 
 def _fill_blocks(
-    writer: Any,
-    ids: array[int],
-    weights: array[float],
-    values: list[bytes],
-    lengths: array[int] | None,
-    compression: int,
+    writer: Any, parts: Iterator[_Postings], lengths: array[int] | None, compression: int
 ) -> None:
     """Set the block writer's buffer as ``add_posting`` would, one full block at a time."""
-    limit = writer._blocklimit
-    for start in range(0, len(ids), limit):
-        if start:
+    first = True
+    for ids, weights, values in _blocks(parts, writer._blocklimit):
+        if not first:
             writer._write_block()
-        end = start + limit
-        writer._ids = ids[start:end]
-        writer._compression = compression if len(writer._ids) >= _COMPRESS_FROM_POSTINGS else 0
-        writer._weights = weights[start:end]
-        writer._values = values[start:end]
-        writer._maxweight = max(0, max(writer._weights))
-        found = [lengths[doc] for doc in writer._ids if lengths[doc]] if lengths else []
+        first = False
+        writer._ids = ids
+        writer._compression = compression if len(ids) >= _COMPRESS_FROM_POSTINGS else 0
+        writer._weights = weights
+        writer._values = values
+        writer._maxweight = max(0, max(weights))
+        found = [lengths[doc] for doc in ids if lengths[doc]] if lengths else []
         writer._minlength = min(found) if found else None
         writer._maxlength = max(found) if found else 0
+
+
+def _blocks(parts: Iterator[_Postings], limit: int) -> Iterator[_Postings]:
+    """The parts' postings in blocks of ``limit`` (the last one shorter). A term of one
+    part shorter than a block (most terms) is passed on as it is, not copied."""
+    alone: _Postings | None = None
+    ids, weights, values = array("I"), array("f"), []
+    for part in parts:
+        if alone is None and not ids and 0 < len(part[0]) < limit:
+            alone = part
+            continue
+        for more_ids, more_weights, more_values in (alone, part) if alone else (part,):
+            start = 0
+            while start < len(more_ids):
+                end = start + limit - len(ids)
+                ids.extend(more_ids[start:end])
+                weights.extend(more_weights[start:end])
+                values.extend(more_values[start:end])
+                start = end
+                if len(ids) == limit:
+                    yield ids, weights, values
+                    ids, weights, values = array("I"), array("f"), []
+        alone = None
+    if alone is not None:
+        yield alone
+    elif ids:
+        yield ids, weights, values
 
 
 class _BlockWriter(W3PostingsWriter):  # type: ignore[misc]

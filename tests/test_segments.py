@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
+from seedindex import _segments
 from seedindex._engine import _schema
 from seedindex._segments import FastMpWriter, FastSegmentWriter
 
@@ -97,9 +99,13 @@ def test_fast_writer_pickles_positions_as_bytes(tmp_path: Path) -> None:
     assert _size(tmp_path / "f") < 0.9 * _size(tmp_path / "w")
 
 
+@pytest.mark.parametrize("record_postings", [4096, 7])  # a term split across records
 @pytest.mark.parametrize("limitmb", [0.01, 0.0005])  # tens of runs; hundreds, joined
-def test_spilled_runs_join_in_document_order(tmp_path: Path, limitmb: float) -> None:
+def test_spilled_runs_join_in_document_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limitmb: float, record_postings: int
+) -> None:
     """A pool over its memory budget spills sorted runs; reading them back loses nothing."""
+    monkeypatch.setattr(_segments, "_RECORD_POSTINGS", record_postings)
     documents = _documents([" ".join(WORDS[: 1 + n % 8]) for n in range(400)])
     whole = _write(tmp_path / "whole", FastSegmentWriter, documents, limitmb=64)
     spilled = _write(tmp_path / "spilled", FastSegmentWriter, documents, limitmb=limitmb)
@@ -109,6 +115,25 @@ def test_spilled_runs_join_in_document_order(tmp_path: Path, limitmb: float) -> 
     finally:
         whole.close()
         spilled.close()
+
+
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=300), max_size=8),
+    limit=st.sampled_from([1, 3, 128]),
+)
+def test_blocks_keep_every_posting_in_order(sizes: list[int], limit: int) -> None:
+    numbers = iter(range(10_000))
+    parts = []
+    for size in sizes:
+        ids = array("I", [next(numbers) for _ in range(size)])
+        parts.append((ids, array("f", map(float, ids)), [str(n).encode() for n in ids]))
+    blocks = list(_segments._blocks(iter(parts), limit))
+    assert all(len(ids) == limit for ids, _w, _v in blocks[:-1])
+    assert all(0 < len(ids) <= limit for ids, _w, _v in blocks)
+    for column in range(3):
+        assert [x for block in blocks for x in block[column]] == [
+            x for part in parts for x in part[column]
+        ]
 
 
 def _by_document(reader: Any) -> tuple[list[Any], dict[Any, list[int]]]:
