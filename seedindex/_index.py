@@ -24,7 +24,7 @@ from . import _documents, _manifest, _query
 from ._config import Config, index_location, seeds_root
 from ._directory import IndexDirectory
 from ._engine import CorruptEngineError, Engine, EngineWriter, Postings, WriterProcessError
-from ._manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry
+from ._manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry, Unchanged
 from ._results import Explanation, Passage, to_passage
 from .errors import ConfigError, IndexDirError, PassageNotFoundError
 
@@ -335,15 +335,18 @@ class Index:
 
     def _seen(
         self, before: Manifest, changes: _manifest.Changes, *, full: bool
-    ) -> tuple[Iterator[Seen], dict[str, str]]:
+    ) -> tuple[Iterator[Seen | Unchanged], dict[str, str]]:
         """Every file beside its manifest line, and the files left out (filled in as the
         files come, when the folder is walked again)."""
-        lines = () if full else _manifest.entries(self._directory.manifest)
+        manifest = self._directory.manifest
         if changes.remembered is not None:
+            lines = () if full else _manifest.lines(manifest)
             return _manifest.replay(lines, changes.remembered), changes.remembered.left_out
         left_out: dict[str, str] = {}
         return _manifest.side_by_side(
-            before, lines, _manifest.files(self._walk(), left_out)
+            before,
+            () if full else _manifest.entries(manifest),
+            _manifest.files(self._walk(), left_out),
         ), left_out
 
     def _write(
@@ -410,7 +413,7 @@ def _apply(
     writer: EngineWriter,
     out: ManifestWriter,
     before: Manifest,
-    seen: Iterator[Seen],
+    seen: Iterator[Seen | Unchanged],
     to_do: int,
     config: Config,
     progress: ProgressHook | None,
@@ -423,7 +426,9 @@ def _apply(
     counts = dict.fromkeys(("added", "changed", "removed", "touched", "passages_written"), 0)
     done = 0
     for file in seen:
-        if file.same_stat:
+        if isinstance(file, Unchanged):
+            out.copy(file)
+        elif file.same_stat:
             if file.known is not None:
                 out.add(file.path, file.known, file.line)
             else:  # unreadable before, and unchanged

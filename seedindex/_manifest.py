@@ -70,6 +70,8 @@ Line = tuple[str, Entry, str]
 # Up to this many changed files, the first walk of an update remembers them and the
 # second pass needs no walk.
 _REMEMBERED = 1000
+# The second pass copies the unchanged lines between changes this many at a time.
+_BLOCK_LINES = 1000
 
 
 @attrs.frozen
@@ -93,6 +95,7 @@ class Remembered:
 
     suspects: tuple[SourceFile, ...]
     removed: frozenset[str]
+    known: dict[str, Entry]  # the manifest's entries of the changed and removed files
     unread_kept: tuple[str, ...]  # unreadable files that have not changed
     left_out: dict[str, str]  # (path, reason) of what the walk left out
 
@@ -133,24 +136,60 @@ def side_by_side(
             entry, source = next(entries, None), next(files, None)
 
 
-def replay(lines: Iterable[Line], remembered: Remembered) -> Iterator[Seen]:
-    """What ``side_by_side`` gave, from the manifest's lines and the remembered changes."""
+def replay(lines: Iterable[tuple[str, str]], remembered: Remembered) -> Iterator[Seen | Unchanged]:
+    """What ``side_by_side`` gave, from the manifest's (path, line) pairs and the
+    remembered changes; the lines between changes come as they are, in blocks."""
     suspects = iter(remembered.suspects)
     source = next(suspects, None)
-    for path, entry, line in lines:
+    block = _Block()
+    for path, line in lines:
+        if (source is not None and source.path <= path) or path in remembered.removed:
+            yield from block.take()
         while source is not None and source.path < path:
             yield Seen(source.path, source, None, same_stat=False)
             source = next(suspects, None)
         if source is not None and source.path == path:
-            yield Seen(path, source, entry, same_stat=False)
+            yield Seen(path, source, remembered.known[path], same_stat=False)
             source = next(suspects, None)
-        else:
-            yield Seen(path, None, entry, path not in remembered.removed, line)
+        elif path in remembered.removed:
+            yield Seen(path, None, remembered.known[path], same_stat=False)
+        elif block.add(line):
+            yield from block.take()
+    yield from block.take()
     while source is not None:
         yield Seen(source.path, source, None, same_stat=False)
         source = next(suspects, None)
     for path in remembered.unread_kept:
         yield Seen(path, None, None, same_stat=True)
+
+
+@attrs.frozen
+class Unchanged:
+    """Consecutive lines of the manifest whose files have not changed, as they are."""
+
+    text: str
+    files: int
+    passages: int
+
+
+class _Block:
+    """Unchanged lines gathered to be copied at once (at most _BLOCK_LINES)."""
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+        self._passages = 0
+
+    def add(self, line: str) -> bool:
+        """Gather ``line``; whether the block is full."""
+        self._lines.append(line)
+        self._passages += _passages(line)
+        return len(self._lines) >= _BLOCK_LINES
+
+    def take(self) -> Iterator[Unchanged]:
+        """The lines gathered, if any, as one ``Unchanged``; the block is then empty."""
+        if self._lines:
+            yield Unchanged("".join(self._lines), len(self._lines), self._passages)
+            self._lines, self._passages = [], 0
 
 
 def _same_stat(known: Entry | SkippedEntry | None, source: SourceFile) -> bool:
@@ -184,6 +223,7 @@ def changes(
         remembered = Remembered(
             suspects=tuple(seen.source for seen in changed if seen.source is not None),
             removed=frozenset(seen.path for seen in changed if seen.source is None),
+            known={seen.path: seen.known for seen in changed if seen.known is not None},
             unread_kept=tuple(sorted(unread_kept)),
             left_out=left_out,
         )
@@ -223,13 +263,11 @@ def entries(path: Path) -> Iterator[Line]:
 
     Raises DamagedManifestError when a line cannot be read.
     """
-    try:
-        lines = open(path, encoding="utf-8", newline="\n")  # noqa: SIM115  (a generator holds it)
-    except FileNotFoundError:
+    body = _body(path)
+    if body is None:
         return
-    with lines:
-        lines.readline()  # the header
-        for line in lines:
+    with body:
+        for line in body:
             try:
                 if not line.endswith("\n"):
                     raise ValueError("cut short")
@@ -238,6 +276,38 @@ def entries(path: Path) -> Iterator[Line]:
             except ValueError as exc:
                 raise DamagedManifestError(f"damaged manifest line: {exc}") from None
             yield (_unescape(file) if "\\" in file else file), entry, line
+
+
+def lines(path: Path) -> Iterator[tuple[str, str]]:
+    """(file path, line) of the manifest's lines in path order, the rest of each line
+    not read; none when there is no manifest."""
+    body = _body(path)
+    if body is None:
+        return
+    with body:
+        for line in body:
+            end = line.find("\t")
+            if end < 0 or not line.endswith("\n"):
+                raise DamagedManifestError("damaged manifest line: cut short")
+            file = line[:end]
+            yield (_unescape(file) if "\\" in file else file), line
+
+
+def _body(path: Path) -> TextIO | None:
+    """The manifest opened after its header; None when there is none."""
+    try:
+        body = open(path, encoding="utf-8", newline="\n")  # noqa: SIM115  (the caller closes it)
+    except FileNotFoundError:
+        return None
+    body.readline()
+    return body
+
+
+def _passages(line: str) -> int:
+    try:
+        return int(line[line.rindex("\t") + 1 : -1])
+    except ValueError as exc:
+        raise DamagedManifestError(f"damaged manifest line: {exc}") from None
 
 
 # A line is the path and the entry's fields, tab-separated: a tab, a newline or a
@@ -271,6 +341,12 @@ class ManifestWriter:
         self._lines.write(line)
         self.files += 1
         self.passages += entry.passages
+
+    def copy(self, unchanged: Unchanged) -> None:
+        """The next files' unchanged lines of the old manifest."""
+        self._lines.write(unchanged.text)
+        self.files += unchanged.files
+        self.passages += unchanged.passages
 
     def save(self, skipped: dict[str, SkippedEntry], generation: int) -> Manifest:
         """Write the header and the lines to the manifest's place in one step."""

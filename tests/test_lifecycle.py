@@ -241,13 +241,22 @@ def test_read_only_index_directory(
         assert [h.text for h in ix.search("apples")] == ["apples"]
 
 
-@pytest.mark.parametrize("remembered", [1000, 0], ids=["changes-remembered", "walked-again"])
+@pytest.mark.parametrize(
+    ("remembered", "block_lines"),
+    [(1000, 1000), (1000, 1), (0, 1000)],
+    ids=["changes-remembered", "unchanged-lines-a-block-each", "walked-again"],
+)
 def test_update_applies_every_kind_of_change(
-    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch, remembered: int
+    make_corpus: MakeCorpus,
+    index_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    remembered: int,
+    block_lines: int,
 ) -> None:
     from seedindex import _manifest
 
     monkeypatch.setattr(_manifest, "_REMEMBERED", remembered)
+    monkeypatch.setattr(_manifest, "_BLOCK_LINES", block_lines)
     files = {f"f{n}.txt": f"apples {n}" for n in range(6)} | {"bin.txt": b"\0binary"}
     root = make_corpus(files)
     with Index.open(root, index_dir=index_dir) as ix:
