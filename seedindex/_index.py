@@ -338,14 +338,14 @@ class Index:
     ) -> tuple[Iterator[Seen | Unchanged], dict[str, str]]:
         """Every file beside its manifest line, and the files left out (filled in as the
         files come, when the folder is walked again)."""
-        manifest = self._directory.manifest
+        path = self._directory.manifest
         if changes.remembered is not None:
-            lines = () if full else _manifest.lines(manifest)
+            lines = () if full else _manifest.lines(path)
             return _manifest.replay(lines, changes.remembered), changes.remembered.left_out
         left_out: dict[str, str] = {}
         return _manifest.side_by_side(
             before,
-            () if full else _manifest.entries(manifest),
+            () if full else _manifest.entries(path),
             _manifest.files(self._walk(), left_out),
         ), left_out
 
