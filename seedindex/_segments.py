@@ -384,6 +384,33 @@ class FastSegmentWriter(_TermPoolWriting, SegmentWriter):  # type: ignore[misc]
     """Whoosh's ``SegmentWriter``, writing its postings through a ``TermPool``."""
 
 
+def _failed(tasks: list[Any]) -> WriterProcessError:
+    codes = ", ".join(str(task.exitcode) for task in tasks)
+    return WriterProcessError(f"an indexing process failed (exit codes {codes})")
+
+
+class _Jobs:
+    """The workers' job queue, as the writer fills it: a worker that ended before its
+    work was done fails the write (Whoosh would wait for ever on a full queue)."""
+
+    def __init__(self, jobs: Any, tasks: list[Any]) -> None:
+        self._jobs = jobs
+        self._tasks = tasks
+
+    def put(self, job: Any) -> None:
+        while True:
+            if any(task.exitcode is not None for task in self._tasks):
+                raise _failed(self._tasks)
+            try:
+                self._jobs.put(job, timeout=1)
+            except queue.Full:
+                continue
+            return
+
+    def cancel_join_thread(self) -> None:
+        self._jobs.cancel_join_thread()
+
+
 class _Results:
     """The workers' result queue, as the committing writer reads it: a worker that
     ended without its result fails the commit."""
@@ -396,8 +423,7 @@ class _Results:
         try:
             return self._results.get(timeout=timeout)
         except queue.Empty:
-            codes = ", ".join(str(task.exitcode) for task in self._tasks)
-            raise WriterProcessError(f"an indexing process failed (exit codes {codes})") from None
+            raise _failed(self._tasks) from None
 
 
 class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
@@ -435,12 +461,13 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self.jobqueue = _FORK.Queue(self.procs * 4)
+        self.jobqueue: Any = _FORK.Queue(self.procs * 4)
         self.resultqueue: Any = _FORK.Queue()
         # Started now, before the parent reads the folder: a worker forked later would
         # hold a copy of every page the parent has since changed (its folder listings).
         for _process in range(self.procs):
             self._new_task()
+        self.jobqueue = _Jobs(self.jobqueue, self.tasks)
 
     def cancel(self) -> None:
         """Stop the workers at once (what they wrote is dropped), then this writer.
