@@ -85,20 +85,30 @@ def words(text: str) -> list[str]:
     return found
 
 
-# Words as typed whose terms are kept: a few thousand make most of any text, and the
-# cache (about 200 bytes a word, in each indexing process) stays small however many
-# distinct words a large folder holds.
-_CACHED_WORDS = 50_000
+# Words as typed whose terms are kept, in each of the cache's two generations: the
+# few thousand words that make most of any text stay, and the cache (about 140 bytes a
+# word, in each indexing process) stays the same size however many distinct words a
+# large folder holds.
+_CACHED_WORDS = 16_384
 
 
 class _TermCache(dict[str, str]):
     """Words as typed and their index terms, computed on first sight: a plain dict
-    lookup a word (a third of an LRU cache's cost); emptied when it is full."""
+    lookup a word (a third of an LRU cache's cost). When full, it becomes the previous
+    generation: words seen again move back, unstemmed; the rest are dropped with it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._previous: dict[str, str] = {}
 
     def __missing__(self, word: str) -> str:
+        found = self._previous.get(word)
+        if found is None:
+            found = _STEMMER.stemWord(normalize(word))
         if len(self) >= _CACHED_WORDS:
+            self._previous = {}  # dropped before the copy: never three generations at once
+            self._previous = dict(self)
             self.clear()
-        found: str = _STEMMER.stemWord(normalize(word))
         self[word] = found
         return found
 
@@ -113,6 +123,8 @@ def term(word: str) -> str:
 
 def normalize(word: str) -> str:
     """Case folded, accent free, NFKC text with ASCII apostrophes."""
+    if word.isascii():  # most words: NFKC and case folding only lower their letters
+        return word.lower()
     folded = unicodedata.normalize("NFKC", word).casefold().translate(_APOSTROPHES)
     if folded.isascii():
         return folded

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import unicodedata
+from types import SimpleNamespace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,9 +49,27 @@ def test_token_offsets_point_at_the_word(text: str) -> None:
         previous_end = token.end
 
 
+@given(st.text(st.characters(max_codepoint=127)))
+def test_ascii_text_folds_as_unicode_folds_it(text: str) -> None:
+    assert normalize(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
 def test_term_cache_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_analysis, "_CACHED_WORDS", 3)
-    _analysis._TERMS.clear()
-    words = ["Running", "runs", "Iran’s", "cafés", "educational", "Running"]
-    assert [_analysis.term(w) for w in words] == ["run", "run", "iran", "cafe", "educ", "run"]
-    assert len(_analysis._TERMS) <= 3
+    monkeypatch.setattr(_analysis, "_CACHED_WORDS", 2)
+    cache = _analysis._TermCache()
+    monkeypatch.setattr(_analysis, "_TERMS", cache)
+    stemmed: list[str] = []
+    stemmer = _analysis._STEMMER
+
+    def stem(word: str) -> str:
+        stemmed.append(word)
+        found: str = stemmer.stemWord(word)
+        return found
+
+    monkeypatch.setattr(_analysis, "_STEMMER", SimpleNamespace(stemWord=stem))
+    words = ["Running", "cafés", "educational", "Running", "Iran’s", "cafés"]
+    assert [_analysis.term(w) for w in words] == ["run", "cafe", "educ", "run", "iran", "cafe"]
+    assert len(cache) <= 2
+    assert len(cache._previous) <= 2
+    # "Running" came back from the previous generation; "cafés" was dropped with it
+    assert stemmed == ["running", "cafes", "educational", "iran's", "cafes"]
