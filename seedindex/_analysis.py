@@ -89,7 +89,7 @@ def words(text: str) -> list[str]:
 # few thousand words that make most of any text stay, and the cache (about 140 bytes a
 # word, in each indexing process) stays the same size however many distinct words a
 # large folder holds.
-_CACHED_WORDS = 16_384
+_CACHED_WORDS = 8192
 
 
 class _TermCache(dict[str, str]):
