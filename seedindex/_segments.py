@@ -49,9 +49,10 @@ _POSTING_BYTES = 64
 _TERM_BYTES = 400
 # Spilled runs are joined into one when there are this many.
 _MAX_RUNS = 32
-# Joining runs holds a record of each at once: records are kept small, so a common
-# word's postings (as many as the passages) are never in memory whole.
-_RECORD_POSTINGS = 4096
+# Joining runs holds a record of each at once: records are kept small (four blocks),
+# so a common word's postings (as many as the passages) are never in memory whole,
+# and joining 16 runs holds about 0.5 MB of them, not 4 MB.
+_RECORD_POSTINGS = 512
 _RECORD_LENGTH = struct.Struct("<I")
 # Blocks of fewer postings are written uncompressed: zlib's set-up costs more than a
 # few bytes are worth (most terms are in one or two passages).
