@@ -400,7 +400,8 @@ class _Jobs:
 
     def put(self, job: Any) -> None:
         while True:
-            if any(task.exitcode is not None for task in self._tasks):
+            # (Exit code 0: a worker that was told its work is done, as the commit does.)
+            if any(task.exitcode for task in self._tasks):
                 raise _failed(self._tasks)
             try:
                 self._jobs.put(job, timeout=1)
