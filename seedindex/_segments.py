@@ -463,13 +463,13 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self.jobqueue: Any = _FORK.Queue(self.procs * 4)
+        self._jobs = _FORK.Queue(self.procs * 4)  # what the workers read
         self.resultqueue: Any = _FORK.Queue()
         # Started now, before the parent reads the folder: a worker forked later would
         # hold a copy of every page the parent has since changed (its folder listings).
         for _process in range(self.procs):
             self._new_task()
-        self.jobqueue = _Jobs(self.jobqueue, self.tasks)
+        self.jobqueue: Any = _Jobs(self._jobs, self.tasks)
 
     def cancel(self) -> None:
         """Stop the workers at once (what they wrote is dropped), then this writer.
@@ -504,7 +504,7 @@ class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
         task = _SubWriterTask(
             self.storage,
             self.indexname,
-            self.jobqueue,
+            self._jobs,
             self.resultqueue,
             self.subargs,
             self.multisegment,
