@@ -1,11 +1,11 @@
 """seedindex: full-text search over a folder of documents, answered with exact passages."""
 
 from ._config import Config
-from ._index import Index, Stats, UpdateReport, query
+from ._index import Index, Stats, query, stats
 from ._results import Explanation, Passage, TermScore
+from ._sync import UpdateReport
+from ._version import __version__
 from .errors import QuerySyntaxError, SeedIndexError
-
-__version__ = "0.1.0"  # setup.cfg reads it from here
 
 __all__ = [
     "Config",
@@ -19,4 +19,5 @@ __all__ = [
     "UpdateReport",
     "__version__",
     "query",
+    "stats",
 ]

@@ -178,15 +178,18 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    with _open(args) as ix:
-        stats = ix.stats()
+    stats = seedindex.stats(args.seeds, index_dir=args.index_dir)
     updated = stats.updated.strftime("%Y-%m-%d %H:%M:%S UTC") if stats.updated else "never"
     print(f"seeds:     {stats.seeds}")
     print(f"index:     {stats.index_dir} ({stats.size_bytes / 1e6:.1f} MB)")
     print(f"files:     {stats.files} indexed, {len(stats.skipped)} skipped")
     print(f"passages:  {stats.passages}")
     print(f"updated:   {updated}")
-    print(f"state:     {'stale (run: seedindex update)' if stats.stale else 'up to date'}")
+    if stats.updated is None:
+        state = "not built (run: seedindex build)"
+    else:
+        state = "stale (run: seedindex update)" if stats.stale else "up to date"
+    print(f"state:     {state}")
     for path, reason in stats.skipped:
         print(f"skipped:   {path}: {reason}")
     return EXIT_FOUND
@@ -262,11 +265,23 @@ class _OneLine(logging.Formatter):
         return f"seedindex: {record.levelname.lower()}: {record.getMessage()}"
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """The CLI's one handler: it writes to whatever ``sys.stderr`` is at the time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(_OneLine())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _show_warnings(quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLine())
     logger = logging.getLogger("seedindex")
-    logger.addHandler(handler)
+    for handler in [h for h in logger.handlers if isinstance(h, _Stderr)]:
+        logger.removeHandler(handler)  # one handler however often main() runs
+    logger.addHandler(_Stderr())
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
 
 

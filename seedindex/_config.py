@@ -18,6 +18,13 @@ def _extensions(value: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(sorted({e.lower() if e.startswith(".") else "." + e.lower() for e in value}))
 
 
+def _engine(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    from .engine import ENGINES  # here: the engines' names only, none of their code
+
+    if value not in ENGINES:
+        raise ConfigError(f"engine must be one of {', '.join(sorted(ENGINES))}, not {value!r}")
+
+
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
     if value <= 0:
         raise ConfigError(f"{attribute.name} must be positive, not {value!r}")
@@ -44,11 +51,14 @@ class Config:
     feedback: bool = True
     #: Seconds a writer waits for another writer before ``IndexLockedError``.
     lock_timeout: float = attrs.field(default=10.0, validator=_positive)
+    #: The engine that stores and searches the passages: ``"whoosh"`` (in the index
+    #: directory) or ``"memory"`` (built again at every open; for tests and tiny folders).
+    engine: str = attrs.field(default="whoosh", validator=_engine)
 
     def fingerprint(self) -> str:
         """What the index content depends on: a change means a full rebuild."""
         parts = [",".join(self.extensions), str(self.max_passage_words)]
-        parts += [str(self.max_file_bytes), str(self.follow_external_links)]
+        parts += [str(self.max_file_bytes), str(self.follow_external_links), self.engine]
         return "|".join(parts)
 
 
@@ -69,8 +79,9 @@ def seeds_root(seeds: str | os.PathLike[str] | None) -> Path:
     return bundled_seeds()
 
 
-def index_location(seeds: Path, index_dir: str | os.PathLike[str] | None) -> Path:
-    """Explicit argument, else ``$SEEDINDEX_INDEX_DIR``, else one cache folder per seeds root."""
+def index_location(seeds: Path, index_dir: str | os.PathLike[str] | None, config: Config) -> Path:
+    """Explicit argument, else ``$SEEDINDEX_INDEX_DIR``, else one cache folder per seeds
+    root and settings (two settings of one folder must not rebuild each other's index)."""
     if index_dir is not None:
         return Path(index_dir).expanduser().absolute()
     from_env = os.environ.get(INDEX_DIR_ENV)
@@ -80,5 +91,6 @@ def index_location(seeds: Path, index_dir: str | os.PathLike[str] | None) -> Pat
 
     import platformdirs
 
-    digest = hashlib.sha256(os.fsencode(seeds)).hexdigest()[:16]
+    key = os.fsencode(seeds) + b"\0" + config.fingerprint().encode("utf-8")
+    digest = hashlib.sha256(key).hexdigest()[:16]
     return Path(platformdirs.user_cache_dir("seedindex")) / f"{seeds.name or 'root'}-{digest}"

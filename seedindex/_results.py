@@ -5,6 +5,8 @@ from __future__ import annotations
 import attrs
 
 from . import _analysis
+from .engine import StoredPassage
+from .query import QueryWord
 
 
 @attrs.frozen
@@ -47,32 +49,9 @@ class Explanation:
     terms: tuple[TermScore, ...]
 
 
-@attrs.frozen
-class QueryWord:
-    """A word, pattern or phrase of the query as typed, with the index terms it stands for.
-
-    A phrase (``whole``) matches a passage only when all of its terms are there.
-    """
-
-    text: str
-    terms: frozenset[str]
-    whole: bool = False
-
-
-@attrs.frozen
-class Hit:
-    """A passage as the engine found it, before highlighting."""
-
-    path: str
-    start: int
-    end: int
-    line: int
-    end_line: int
-    text: str
-    score: float
-
-
-def to_passage(hit: Hit, words: tuple[QueryWord, ...], marker: tuple[str, str]) -> Passage:
+def to_passage(
+    hit: StoredPassage, score: float, words: tuple[QueryWord, ...], marker: tuple[str, str]
+) -> Passage:
     """The passage of a hit, with the query words it holds marked."""
     term_of = _analysis.word_terms(hit.text)
     present = set(term_of.values())
@@ -87,7 +66,7 @@ def to_passage(hit: Hit, words: tuple[QueryWord, ...], marker: tuple[str, str]) 
         line=hit.line,
         end_line=hit.end_line,
         text=hit.text,
-        score=hit.score,
+        score=score,
         highlights=mark(hit.text, spans, marker),
         terms=tuple(dict.fromkeys(w.text for w in matched)),
     )

@@ -148,6 +148,11 @@ def test_similar_explain_per_file_and_did_you_mean(index_dir: Path) -> None:
 def test_status_and_colour(make_corpus: MakeCorpus, index_dir: Path) -> None:
     root = make_corpus({"a.txt": "apples and pears", "b.txt": b"\0binary"})
     where = ["--seeds", str(root), "--index-dir", str(index_dir)]
+    missing = run("status", *where)  # says so, and builds nothing
+    assert missing.returncode == 0, missing.stderr
+    assert "state:     not built (run: seedindex build)" in missing.stdout.splitlines()
+    assert not index_dir.exists()
+    assert run("build", *where).returncode == 0
     status = run("status", *where)
     assert status.returncode == 0, status.stderr
     lines = status.stdout.splitlines()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from seedindex import Index, query
-from seedindex._engine import EngineWriter
+from seedindex.engine.whoosh import WhooshWriter as EngineWriter
 from seedindex.errors import IndexDirError, IndexLockedError
 from tests.conftest import REPO, MakeCorpus
 
@@ -41,7 +41,7 @@ def hold_lock(index_dir: Path) -> subprocess.Popen[str]:
     holder = python(
         f"""
         import sys, time
-        from seedindex._lock import WriteLock
+        from seedindex.store import WriteLock
         WriteLock(__import__("pathlib").Path({str(index_dir / "write.lock")!r}), 5).acquire()
         print("locked", flush=True)
         time.sleep(60)
@@ -253,7 +253,7 @@ def test_update_applies_every_kind_of_change(
     remembered: int,
     block_lines: int,
 ) -> None:
-    from seedindex import _manifest
+    from seedindex.store import manifest as _manifest
 
     monkeypatch.setattr(_manifest, "_REMEMBERED", remembered)
     monkeypatch.setattr(_manifest, "_BLOCK_LINES", block_lines)
@@ -379,7 +379,7 @@ def test_parallel_build_gives_the_same_index(
     root = make_corpus(texts)
     with Index.open(root, index_dir=tmp_path / "serial") as serial:
         expected = [(h.path, h.line, h.score) for h in serial.search("shared word7", limit=100)]
-    monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+    monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_FILES", 1)
     with Index.open(root, index_dir=tmp_path / "parallel") as parallel:
         found = [(h.path, h.line, h.score) for h in parallel.search("shared word7", limit=100)]
         assert found == expected
@@ -389,18 +389,33 @@ def test_parallel_build_gives_the_same_index(
         )
 
 
+def test_a_parallel_build_keeps_each_files_passages_together_in_file_order(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ties break by path, then by the engine's order of a file's passages: a file whose
+    passages went to two processes came out of file order (found on CISI)."""
+    paragraphs = "\n\n".join(f"paragraph {n} of equal words" for n in range(7))
+    root = make_corpus({f"{n:02}.txt": paragraphs for n in range(30)})  # 210 passages
+    monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_FILES", 1)
+    with Index.open(root, index_dir=index_dir) as ix:
+        hits = ix.search("equal", limit=1000)  # every passage; most with the same score
+        assert len(hits) == 210
+        ranked = [(-h.score, h.path, h.start) for h in hits]
+        assert ranked == sorted(ranked)
+
+
 def test_a_failed_indexing_process_fails_the_commit(
     make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from seedindex import _segments
+    from seedindex.engine.whoosh import _parallel
 
     root = make_corpus({f"{n:02}.txt": f"apples {n}" for n in range(8)})
     with Index.open(root, index_dir=index_dir) as ix:
         for n in range(8):
             # More work than the job queue holds: Whoosh alone would wait for ever.
             (root / f"{n:02}.txt").write_text("\n\n".join(f"cherries {n}" for _ in range(300)))
-        monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
-        monkeypatch.setattr(_segments._SubWriterTask, "_process_file", lambda *job: os._exit(3))
+        monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_FILES", 1)
+        monkeypatch.setattr(_parallel._SubWriterTask, "_process_file", lambda *job: os._exit(3))
         with pytest.raises(IndexDirError, match="an indexing process failed"):
             ix.update()  # Whoosh alone would commit without the lost passages
         assert len(ix.search("apples", limit=100)) == 8  # the old state, whole
@@ -416,7 +431,7 @@ def test_an_interrupted_parallel_build_stops_its_workers(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     root = make_corpus({f"{n:03}.txt": f"shared words and word{n}" for n in range(300)})
-    monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+    monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_FILES", 1)
 
     def interrupt(done: int, total: int, passages: int) -> None:
         if done == 250:  # the workers have work queued and under way
@@ -434,7 +449,7 @@ def test_a_parallel_update_that_only_deletes(
     make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_corpus({f"{n:02}.txt": f"shared words and word{n}" for n in range(20)})
-    monkeypatch.setattr("seedindex._index._PARALLEL_FROM_FILES", 1)
+    monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_FILES", 1)
     with Index.open(root, index_dir=index_dir) as ix:
         for n in range(10):
             (root / f"{n:02}.txt").unlink()
@@ -455,8 +470,8 @@ def test_parallel_build_from_an_unguarded_script_under_spawn(
             f"""
             import multiprocessing
             multiprocessing.set_start_method("spawn")
-            import seedindex._index
-            seedindex._index._PARALLEL_FROM_FILES = 1
+            import seedindex.engine.whoosh
+            seedindex.engine.whoosh._PARALLEL_FROM_FILES = 1
             print(len(seedindex.query("shared", seeds={str(root)!r},
                                       index_dir={str(tmp_path / "index")!r}, limit=100)))
             """

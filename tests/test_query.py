@@ -188,16 +188,16 @@ def test_feedback_raises_passages_sharing_the_best_passages_words(
 def test_explaining_the_passages_of_a_query_ranks_it_once(
     ix: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from seedindex import _query
+    from seedindex import _searcher
 
     calls: list[str] = []
-    rank = _query.rank
+    rank = _searcher.rank
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append("rank")
         return rank(*args, **kwargs)
 
-    monkeypatch.setattr(_query, "rank", counted)
+    monkeypatch.setattr(_searcher, "rank", counted)
     hits = ix.search("aid workers")
     assert [ix.explain("aid workers", h).score for h in hits] == pytest.approx(
         [h.score for h in hits]

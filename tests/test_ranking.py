@@ -5,7 +5,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedindex._ranking import Corpus, TermPostings, best
+from seedindex.ranking import Corpus, TermPostings, best
 
 
 def test_idf_is_positive_and_falls_with_frequency() -> None:

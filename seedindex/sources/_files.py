@@ -10,8 +10,8 @@ from pathlib import Path
 
 import attrs
 
-from ._config import Config
-from .errors import SeedsError
+from .._config import Config
+from ..errors import SeedsError
 
 _BINARY_PROBE = 8192
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

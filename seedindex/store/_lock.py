@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from .errors import IndexDirError, IndexLockedError
+from ..errors import IndexDirError, IndexLockedError
 
 _POLL_SECONDS = 0.05
 
@@ -25,18 +25,19 @@ class WriteLock:
         self._timeout = timeout
         self._fd: int | None = None
 
-    def acquire(self, *, wait: bool = True) -> bool:
-        """Take the lock; wait up to the timeout when ``wait``, else give up at once."""
+    def acquire(self, *, wait: bool = True, forever: bool = False) -> bool:
+        """Take the lock; wait up to the timeout when ``wait`` (for as long as it takes
+        when ``forever``), else give up at once."""
         try:
             fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise IndexDirError(f"cannot create lock file {self._path}: {exc.strerror}") from None
-        deadline = time.monotonic() + (self._timeout if wait else 0.0)
+        deadline = None if forever else time.monotonic() + (self._timeout if wait else 0.0)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if deadline is not None and time.monotonic() >= deadline:
                     os.close(fd)
                     if wait:
                         raise self._locked_error() from None

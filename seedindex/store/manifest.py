@@ -13,13 +13,14 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 import attrs
 
-from ._documents import Skipped, SourceFile
+from .._fs import write_atomically
+from ..sources import Skipped, SourceFile
 
 _FORMAT = 2
 
@@ -375,25 +376,3 @@ class ManifestWriter:
     def discard(self) -> None:
         self._lines.close()
         self._body.unlink(missing_ok=True)
-
-
-def write_atomically(
-    path: Path, text: str | Callable[[TextIO], None], *, durable: bool = True
-) -> None:
-    """Replace ``path`` in one step; ``durable`` also waits until the disk has it.
-
-    ``text`` is what to write, or a function that writes it to the file it is given.
-    """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="\n") as handle:
-            if isinstance(text, str):
-                handle.write(text)
-            else:
-                text(handle)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

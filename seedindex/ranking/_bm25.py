@@ -1,6 +1,6 @@
 """Okapi BM25 over passages, term at a time: the ranking every query shares.
 
-Engine-free: it takes each query term's postings (passage numbers and term
+Engine-neutral: it takes each query term's postings (passage numbers and term
 frequencies) and the passages' lengths, and returns scores. The parameters were
 chosen on SciFact and CISI together (benchmarks/relevance.py), never per query.
 """
@@ -29,6 +29,11 @@ class TermPostings:
     frequencies: Sequence[float]
 
 
+def idf(passages: int, frequency: int) -> float:
+    """Lucene's BM25 idf: always positive, small for words in most passages."""
+    return math.log(1.0 + (passages - frequency + 0.5) / (frequency + 0.5))
+
+
 class Corpus:
     """What BM25 needs of the whole index: passage count and length norms."""
 
@@ -38,8 +43,7 @@ class Corpus:
         self.norms = [K1 * (1.0 - B + B * length / average) for length in lengths]
 
     def idf(self, frequency: int) -> float:
-        """Lucene's BM25 idf: always positive, small for words in most passages."""
-        return math.log(1.0 + (self.passages - frequency + 0.5) / (frequency + 0.5))
+        return idf(self.passages, frequency)
 
     def score(
         self,

@@ -10,32 +10,41 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 
-from ._config import Config
+from .._config import Config
+from .._fs import write_atomically
+from ..errors import ForeignIndexError, IndexDirError
 from ._lock import WriteLock
-from ._manifest import write_atomically
-from .errors import ForeignIndexError, IndexDirError
 
-_FORMAT = 3
+# Raised whenever what an index holds changes shape (the Whoosh schema's class paths
+# included): an index of another format is rebuilt.
+_FORMAT = 4
 _LOCK = "write.lock"
 
 
 class IndexDirectory:
     """Where each part of an index lives inside its directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, engine: str, engines: Collection[str]) -> None:
+        """``engine``: the folder of the engine in use; ``engines``: every engine's."""
         self.root = root
         self.marker = root / "seedindex.json"
         self.manifest = root / "manifest.json"
-        self.engine = root / "whoosh"
+        self.engine = root / engine
+        self._engines = tuple(root / name for name in engines)
 
     def lock(self, timeout: float) -> WriteLock:
         return WriteLock(self.root / _LOCK, timeout)
 
     def claim(self, seeds: Path, config: Config, version: str, lock_timeout: float) -> bool:
-        """Make sure the directory is ours; True when the index must be built afresh."""
-        wanted = {"format": _FORMAT, "seeds": str(seeds), "config": config.fingerprint()}
+        """Make sure the directory is ours; True when the index must be built afresh.
+
+        An index made by another version of seedindex, for another seeds folder or with
+        other settings is built afresh.
+        """
+        wanted = _wanted(seeds, config, version)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             if self._ours(wanted):
@@ -45,9 +54,10 @@ class IndexDirectory:
             with self.lock(lock_timeout):
                 if self._ours(wanted):
                     return False
-                shutil.rmtree(self.engine, ignore_errors=True)
+                for folder in self._engines:
+                    shutil.rmtree(folder, ignore_errors=True)
                 self.manifest.unlink(missing_ok=True)
-                write_atomically(self.marker, json.dumps(wanted | {"seedindex": version}))
+                write_atomically(self.marker, json.dumps(wanted))
         except FileExistsError:
             raise IndexDirError(f"index path is not a directory: {self.root}") from None
         except IndexDirError:
@@ -55,6 +65,12 @@ class IndexDirectory:
         except OSError as exc:
             raise IndexDirError(f"cannot use index directory {self.root}: {exc.strerror}") from exc
         return True
+
+    def holds(self, seeds: Path, config: Config, version: str) -> bool:
+        """Whether the marker says this is the index that ``claim`` would keep (no writes)."""
+        marker = self._read_marker()
+        wanted = _wanted(seeds, config, version)
+        return marker is not None and all(marker.get(k) == v for k, v in wanted.items())
 
     def _ours(self, wanted: dict[str, object]) -> bool:
         """True when the marker is ours and as wanted; False when ours but stale or
@@ -95,3 +111,12 @@ class IndexDirectory:
         if isinstance(data, dict) and "format" in data and "seeds" in data:
             return data
         return None
+
+
+def _wanted(seeds: Path, config: Config, version: str) -> dict[str, object]:
+    return {
+        "format": _FORMAT,
+        "seeds": str(seeds),
+        "config": config.fingerprint(),
+        "seedindex": version,
+    }

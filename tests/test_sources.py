@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from seedindex import Config
-from seedindex._documents import Document, Skipped, SourceFile, decode, read, walk
 from seedindex.errors import SeedsError
+from seedindex.sources import Document, Skipped, SourceFile, decode, read, walk
 from tests.conftest import MakeCorpus
 
 

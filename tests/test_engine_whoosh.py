@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from whoosh import formats
 
 from seedindex import Index
-from seedindex._engine import PassagePositions, _BufferStream, _schema
+from seedindex.engine.whoosh._read import BufferStream as _BufferStream
+from seedindex.engine.whoosh._schema import PassagePositions
+from seedindex.engine.whoosh._schema import schema as _schema
 from tests.conftest import MakeCorpus
 
 

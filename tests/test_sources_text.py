@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedindex._passages import split
+from seedindex.sources import split
 from tests.conftest import SEED_FILE
 
 

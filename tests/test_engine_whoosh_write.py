@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
-from seedindex import _segments
-from seedindex._engine import _schema
-from seedindex._segments import FastMpWriter, FastSegmentWriter
+from seedindex.engine.whoosh import _write as _segments
+from seedindex.engine.whoosh._parallel import FastMpWriter
+from seedindex.engine.whoosh._schema import schema as _schema
+from seedindex.engine.whoosh._write import FastSegmentWriter
 
 WORDS = ["aid", "convoy", "gaza", "border", "crossing", "fuel", "water", "night", "x" * 70]
 

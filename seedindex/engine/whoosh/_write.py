@@ -5,35 +5,25 @@ them all, then hands them one call each to its block writer. Here a pool keeps
 each term's postings together (documents arrive in number order, so they are
 sorted already), spills them to a run file sorted by term when its memory budget
 is spent, and the segment's postings are written a block at a time with Whoosh's
-own block writer: the same index files, a fraction of the Python calls.
+own block writer (``_schema.BlockWriter``, through the index's codec): the same index
+files, a fraction of the Python calls. The multi-process writer is in ``_parallel``.
 """
 
 from __future__ import annotations
 
-import gc
 import heapq
 import marshal
-import multiprocessing
-import pickle
-import queue
-import signal
 import struct
-import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from itertools import groupby
-from multiprocessing.context import ForkProcess
 from operator import itemgetter
 from typing import Any
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter
-from whoosh.filedb.structfile import StructFile
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
-from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from ._engine import WriterProcessError, column_lengths
+from ._schema import Codec, column_lengths
 
 # (field, term, document numbers, weights, value strings): a run's record, at most
 # _RECORD_POSTINGS postings of one term. Terms are kept as text: its order is that of
@@ -57,8 +47,6 @@ _RECORD_LENGTH = struct.Struct("<I")
 # Blocks of fewer postings are written uncompressed: zlib's set-up costs more than a
 # few bytes are worth (most terms are in one or two passages).
 _COMPRESS_FROM_POSTINGS = 16
-
-_FORK = multiprocessing.get_context("fork")
 
 
 class TermPool:
@@ -179,7 +167,6 @@ def write_postings(
             if current is not None:
                 fieldwriter.finish_field()
             fieldwriter.start_field(fieldname, schema[fieldname])
-            fieldwriter._postwriter.__class__ = _BlockWriter
             current = fieldname
             lengths = column_lengths(perdoc_reader, fieldname)
         fieldwriter.start_term(text.encode("utf-8"))
@@ -235,76 +222,6 @@ def _blocks(parts: Iterator[_Postings], limit: int) -> Iterator[_Postings]:
         yield ids, weights, values
 
 
-class _BlockWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's postings block writer, pickling a block's postings with protocol 5.
-
-    Whoosh pickles them with protocol 2, which has no opcode for bytes: each
-    posting's value (its positions) is pickled as a call that decodes it to text and
-    encodes it back, twice the size and several times the time to write and to read.
-    Any protocol reads back the same (Whoosh reads blocks with ``pickle.loads``).
-    """
-
-    def _write_block(self, last: bool = False) -> None:
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 5)
-        if self._compression:
-            data = zlib.compress(data, self._compression)
-        ids = self._ids
-        info = pickle.dumps(
-            (
-                len(ids),
-                ids[-1],
-                self._maxweight,
-                self._compression,
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            ),
-            2,  # no bytes in it: protocol 2 is the shortest
-        )
-        length = len(info) + len(data)
-        self._postfile.write_int(-length if last else length)  # negative: the last block
-        self._postfile.write(info)
-        self._postfile.write(data)
-        self._blockcount += 1
-        self._new_block()
-
-
-class _CountingFile(StructFile):  # type: ignore[misc]
-    """A segment file being written that counts where it is.
-
-    Whoosh asks the postings and terms files where they are about four times a term,
-    and a buffered file asks the system each time (a seek call: about 2% of a build).
-    Writes that bypass ``write`` make it ask once more.
-    """
-
-    _position: int | None = None
-
-    def write(self, data: Any) -> int:
-        written: int = self.file.write(data)
-        if self._position is not None:
-            self._position += written
-        return written
-
-    def tell(self) -> int:
-        if self._position is None:
-            self._position = self.file.tell()
-        return self._position
-
-    def seek(self, *args: Any) -> Any:
-        self._position = None
-        return self.file.seek(*args)
-
-    def write_pickle(self, obj: Any, protocol: int = -1) -> None:
-        self._position = None
-        super().write_pickle(obj, protocol)
-
-    def write_array(self, arry: Any) -> None:
-        self._position = None
-        super().write_array(arry)
-
-
 class _Pairs:
     """A bucket of Whoosh's terms table: (hash, place) pairs, which Whoosh keeps in
     memory until the segment is written, as two arrays (12 bytes a term, not 100)."""
@@ -326,18 +243,17 @@ class _Pairs:
         return zip(self._hashes, self._places, strict=True)
 
 
-class _TermPoolWriting:
+class TermPoolWriting:
     """A Whoosh segment writer with a ``TermPool`` and block-at-a-time postings."""
 
     pool: TermPool
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("codec", Codec())
         super().__init__(ix, **kwargs)  # type: ignore[call-arg]
         self.pool = TermPool(self._tempstorage, kwargs.get("limitmb", 128))  # type: ignore[attr-defined]
         terms_table = self.fieldwriter._tindex  # type: ignore[attr-defined]
         terms_table.buckets = [_Pairs() for _bucket in terms_table.buckets]
-        for written in (self.fieldwriter._postfile, terms_table.dbfile):  # type: ignore[attr-defined]
-            written.__class__ = _CountingFile
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document`` for schemas without vectors, spelling or boosts
@@ -357,6 +273,9 @@ class _TermPoolWriting:
         perdoc.finish_doc()
         self._added = True
         self.docnum = docnum + 1
+
+    def end_file(self) -> None:
+        """A file's passages are all added (they are numbered together, in file order)."""
 
     def _add_field(self, docnum: int, name: str, value: Any, stored: Any) -> None:
         field = self.schema[name]  # type: ignore[attr-defined]
@@ -381,140 +300,5 @@ class _TermPoolWriting:
         self.fieldwriter.close()  # type: ignore[attr-defined]
 
 
-class FastSegmentWriter(_TermPoolWriting, SegmentWriter):  # type: ignore[misc]
+class FastSegmentWriter(TermPoolWriting, SegmentWriter):  # type: ignore[misc]
     """Whoosh's ``SegmentWriter``, writing its postings through a ``TermPool``."""
-
-
-def _failed(tasks: list[Any]) -> WriterProcessError:
-    codes = ", ".join(str(task.exitcode) for task in tasks)
-    return WriterProcessError(f"an indexing process failed (exit codes {codes})")
-
-
-class _Jobs:
-    """The workers' job queue, as the writer fills it: a worker that ended before its
-    work was done fails the write (Whoosh would wait for ever on a full queue)."""
-
-    def __init__(self, jobs: Any, tasks: list[Any]) -> None:
-        self._jobs = jobs
-        self._tasks = tasks
-
-    def put(self, job: Any) -> None:
-        while True:
-            # (Exit code 0: a worker that was told its work is done, as the commit does.)
-            if any(task.exitcode for task in self._tasks):
-                raise _failed(self._tasks)
-            try:
-                self._jobs.put(job, timeout=1)
-            except queue.Full:
-                continue
-            return
-
-    def cancel_join_thread(self) -> None:
-        self._jobs.cancel_join_thread()
-
-
-class _Results:
-    """The workers' result queue, as the committing writer reads it: a worker that
-    ended without its result fails the commit."""
-
-    def __init__(self, results: Any, tasks: list[Any]) -> None:
-        self._results = results
-        self._tasks = tasks
-
-    def get(self, timeout: float) -> Any:
-        try:
-            return self._results.get(timeout=timeout)
-        except queue.Empty:
-            raise _failed(self._tasks) from None
-
-
-class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
-    """Whoosh's worker process of a multi-process writer, with a ``FastSegmentWriter``.
-
-    Always forked, whatever the default start method (spawn on macOS, forkserver on
-    Linux from Python 3.14): a spawned worker would import the user's main module
-    again, and a script without a ``__main__`` guard would run twice.
-    """
-
-    _start_method = "fork"
-    _Popen = staticmethod(ForkProcess._Popen)
-
-    def run(self) -> None:
-        # Ctrl-C reaches the whole process group: the parent stops the workers itself.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        ix = self.storage.open_index(self.indexname)
-        writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
-        while self.running:
-            job = self.jobqueue.get()
-            if job is None:
-                break
-            self._process_file(*job)
-        if not self.running:
-            writer.cancel()
-            return
-        segment = writer._finalize_segment()
-        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
-
-
-class FastMpWriter(_TermPoolWriting, MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer (one segment per process), each a ``FastSegmentWriter``."""
-
-    add_document = MpWriter.add_document  # hands documents to the processes
-
-    def __init__(self, ix: Any, **kwargs: Any) -> None:
-        super().__init__(ix, **kwargs)
-        self._jobs = _FORK.Queue(self.procs * 4)  # what the workers read
-        self.resultqueue: Any = _FORK.Queue()
-        # Started now, before the parent reads the folder: a worker forked later would
-        # hold a copy of every page the parent has since changed (its folder listings).
-        for _process in range(self.procs):
-            self._new_task()
-        self.jobqueue: Any = _Jobs(self._jobs, self.tasks)
-
-    def cancel(self) -> None:
-        """Stop the workers at once (what they wrote is dropped), then this writer.
-
-        (Whoosh only marks its own copies of the workers as cancelled: the workers go
-        on, and fail loudly when the writer's files are gone, or wait for work forever.)
-        """
-        self._stop_workers()
-        SegmentWriter.cancel(self)
-
-    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
-        if not self._added_sub:  # only deletions: the workers have nothing to write
-            self._stop_workers()
-        super().commit(mergetype, optimize, merge)
-
-    def _stop_workers(self) -> None:
-        for task in self.tasks:
-            task.terminate()
-        for task in self.tasks:
-            task.join()
-        self.jobqueue.cancel_join_thread()  # nobody is left to read what is queued
-
-    def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
-        if self.docbuffer:  # the last documents to a worker
-            self._enqueue()
-        # Whoosh commits without the segment of a worker that ended without one (killed,
-        # out of memory, failed): its passages would be lost without a word.
-        self.resultqueue = _Results(self.resultqueue, self.tasks)
-        super()._commit(mergetype, optimize, merge)
-
-    def _new_task(self) -> Any:
-        task = _SubWriterTask(
-            self.storage,
-            self.indexname,
-            self._jobs,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
-        )
-        self.tasks.append(task)
-        # A forked worker's garbage collector would touch (and so copy) every object it
-        # inherits: the parent's objects stay out of its sight.
-        gc.freeze()
-        try:
-            task.start()
-        finally:
-            gc.unfreeze()
-        return task

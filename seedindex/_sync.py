@@ -1,0 +1,256 @@
+"""The write side of an index: files -> documents -> passages -> engine, and the manifest.
+
+Only files whose stat changed since the manifest are read, hashed and (when their
+content changed) re-indexed, all in one engine commit; then the manifest that
+describes that commit replaces the old one. The caller holds the write lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import attrs
+
+from . import sources
+from ._config import Config
+from .engine import Engine, EngineError, EngineWriter, NewPassage
+from .errors import IndexDirError
+from .store import IndexDirectory
+from .store import manifest as _manifest
+from .store.manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry, Unchanged
+
+logger = logging.getLogger("seedindex")
+
+#: Called while indexing with (files done, files to do, passages written).
+ProgressHook = Callable[[int, int, int], None]
+
+
+@attrs.frozen
+class UpdateReport:
+    """What an update or build changed, in files and passages."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    touched: int = 0  # stat changed, content did not: hashed, not re-indexed
+    skipped: int = 0  # files left out (binary, unreadable, ...)
+    passages_written: int = 0
+    passages: int = 0  # passages in the index afterwards
+    full: bool = False
+    seconds: float = 0.0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.full)
+
+
+Found = tuple[Manifest, _manifest.Changes]
+
+
+class Syncer:
+    """Keeps an index directory's engine and manifest in step with the seeds folder."""
+
+    def __init__(
+        self, seeds: Path, directory: IndexDirectory, config: Config, progress: ProgressHook | None
+    ) -> None:
+        self.seeds = seeds
+        self.directory = directory
+        self.config = config
+        self.progress = progress
+        self._manifest_seen: tuple[tuple[int, int, int], Manifest] | None = None
+
+    def changes(self, manifest: Manifest) -> _manifest.Changes:
+        lines = _manifest.entries(self.directory.manifest)
+        return _manifest.changes(manifest, lines, self._walk())
+
+    def load_manifest(self) -> Manifest:
+        """The manifest on disk, read again only when the file was replaced."""
+        key = self._manifest_key()
+        if key is None:
+            return Manifest()
+        if self._manifest_seen is None or self._manifest_seen[0] != key:
+            self._manifest_seen = (key, _manifest.load(self.directory.manifest) or Manifest())
+        return self._manifest_seen[1]
+
+    @staticmethod
+    def current(engine: Engine | None, manifest: Manifest) -> bool:
+        """Whether ``manifest`` describes the engine's last commit."""
+        return engine is not None and manifest.generation == engine.generation()
+
+    def write(self, engine: Engine, *, full: bool, found: Found | None = None) -> UpdateReport:
+        """Apply the seeds' changes in one commit.
+
+        Without a manifest that matches the engine's last commit (new index, or a
+        crash between commit and manifest), everything is indexed afresh. The seeds
+        folder is walked to count what changed (``found``: what the caller found beside
+        a manifest), then, unless the changes were few, again to index them.
+        """
+        began = time.monotonic()
+        before = self.load_manifest()
+        full = full or not self.current(engine, before)
+        changes = None if full else self._changes_since(before, found)
+        if changes is not None and not changes:
+            return UpdateReport(
+                skipped=len(before.skipped),
+                passages=before.passages,
+                seconds=time.monotonic() - began,
+            )
+        if changes is None or changes.damaged:
+            full, before = True, Manifest()
+            changes = _manifest.changes(before, (), self._walk())
+        writer = engine.writer(files=changes.suspects)
+        out: ManifestWriter | None = None
+        try:
+            out = ManifestWriter(self.directory.manifest)
+            seen, left_out = self._seen(before, changes, full=full)
+            counts, skipped = _apply(writer, out, before, seen, changes.suspects, self, full=full)
+            skipped.update((path, SkippedEntry(reason)) for path, reason in left_out.items())
+            writer.commit(replace_all=full)
+        except BaseException as exc:
+            writer.cancel()
+            if out is not None:
+                out.discard()
+            if isinstance(exc, OSError | EngineError):
+                raise IndexDirError(f"cannot write index at {self.directory.root}: {exc}") from exc
+            raise
+        try:
+            after = out.save(skipped, engine.generation())
+            self._remember_manifest(after)
+        except OSError as exc:
+            out.discard()
+            # The next writer sees the manifest is behind the engine and rebuilds.
+            raise IndexDirError(f"cannot write index at {self.directory.root}: {exc}") from exc
+        engine.refresh()
+        return UpdateReport(
+            **counts,
+            skipped=len(skipped),
+            passages=after.passages,
+            full=full,
+            seconds=time.monotonic() - began,
+        )
+
+    def _walk(self) -> Iterator[sources.SourceFile | sources.Skipped]:
+        return sources.walk(self.seeds, self.config)
+
+    def _remember_manifest(self, saved: Manifest) -> None:
+        """What this process just saved need not be read back."""
+        key = self._manifest_key()
+        self._manifest_seen = None if key is None else (key, saved)
+
+    def _manifest_key(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.directory.manifest.stat()
+        except OSError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _changes_since(self, before: Manifest, found: Found | None) -> _manifest.Changes:
+        if found is not None and found[0] is before:  # no other writer came between
+            return found[1]
+        return self.changes(before)
+
+    def _seen(
+        self, before: Manifest, changes: _manifest.Changes, *, full: bool
+    ) -> tuple[Iterator[Seen | Unchanged], dict[str, str]]:
+        """Every file beside its manifest line, and the files left out (filled in as the
+        files come, when the folder is walked again)."""
+        path = self.directory.manifest
+        if changes.remembered is not None:
+            lines = () if full else _manifest.lines(path)
+            return _manifest.replay(lines, changes.remembered), changes.remembered.left_out
+        left_out: dict[str, str] = {}
+        return _manifest.side_by_side(
+            before,
+            () if full else _manifest.entries(path),
+            _manifest.files(self._walk(), left_out),
+        ), left_out
+
+
+def _apply(
+    writer: EngineWriter,
+    out: ManifestWriter,
+    before: Manifest,
+    seen: Iterator[Seen | Unchanged],
+    to_do: int,
+    syncer: Syncer,
+    *,
+    full: bool,
+) -> tuple[dict[str, int], dict[str, SkippedEntry]]:
+    """Write the changed files' passages and the new manifest's lines; return the
+    counts for the report, and the files left out because they could not be read."""
+    skipped: dict[str, SkippedEntry] = {}
+    counts = dict.fromkeys(("added", "changed", "removed", "touched", "passages_written"), 0)
+    progress = syncer.progress
+    done = 0
+    for file in seen:
+        if isinstance(file, Unchanged):
+            out.copy(file)
+        elif file.same_stat:
+            if file.known is not None:
+                out.add(file.path, file.known, file.line)
+            else:  # unreadable before, and unchanged
+                skipped[file.path] = before.skipped[file.path]
+        elif file.source is None:
+            writer.delete(file.path)
+            counts["removed"] += 1
+        else:
+            if progress is not None:
+                progress(done, max(to_do, done), counts["passages_written"])
+            done += 1
+            entry = _index_file(
+                writer, file.source, file.known, syncer.config, counts, skipped, full
+            )
+            if entry is not None:
+                out.add(file.path, entry)
+    if progress is not None:
+        progress(done, max(to_do, done), counts["passages_written"])
+    return counts, skipped
+
+
+def _index_file(
+    writer: EngineWriter,
+    source: sources.SourceFile,
+    known: Entry | None,
+    config: Config,
+    counts: dict[str, int],
+    skipped: dict[str, SkippedEntry],
+    full: bool,
+) -> Entry | None:
+    """Read a new or changed file and write its passages; its manifest entry."""
+    document = sources.read(source)
+    if isinstance(document, sources.Skipped):
+        logger.warning("skipped %s: %s", document.path, document.reason)
+        skipped[source.path] = SkippedEntry(document.reason, source.size, source.mtime_ns)
+        if known is not None:
+            writer.delete(source.path)
+            counts["removed"] += 1
+        return None
+    if known is not None and known.sha256 == document.sha256:
+        counts["touched"] += 1
+        return attrs.evolve(known, size=source.size, mtime_ns=source.mtime_ns)
+    spans = sources.split(document.text, config.max_passage_words)
+    if not full:  # a full build replaces everything at commit: nothing to delete
+        writer.delete(source.path)  # also after a crash left passages the manifest lacks
+    title = sources.title(document.text, spans)
+    writer.add(source.path, title, _passages(document.text, spans, title, source.path))
+    counts["changed" if known is not None else "added"] += 1
+    counts["passages_written"] += len(spans)
+    return Entry(source.size, source.mtime_ns, document.sha256, len(spans))
+
+
+def _passages(text: str, spans: list[sources.Span], title: str, path: str) -> Iterator[NewPassage]:
+    """Each passage with the words it is also found by: its file's title and name."""
+    # Not a PurePosixPath: it interns every file name, and Python's table of interned
+    # strings grows with the folder (1 MB at 50,000 files) and never shrinks.
+    name = re.sub(r"[\W_]+", " ", posixpath.splitext(posixpath.basename(path))[0])
+    for number, span in enumerate(spans):
+        # The title's own passage already holds the title's words.
+        context = name if number == 0 and title else f"{title}\n{name}"
+        yield NewPassage(
+            span.start, span.end, span.line, span.end_line, text[span.start : span.end], context
+        )

@@ -1,0 +1,181 @@
+"""The engine seam: what seedindex asks of a full-text engine, and the values it trades.
+
+An engine stores passages and answers for them by ``PassageKey`` (a file's path and
+the passage's start offset), never by a number of its own, so that a remote engine
+can implement it without shipping every posting to the client. Reading goes through
+a ``Snapshot``: one committed state of the index, which a search uses from start to
+end. Engines are made by name (``open_engine``, ``create_engine``); each one's
+module is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import attrs
+
+from ..query import Vocabulary
+from ..query._tree import Node
+
+#: Engines by name, and the module that makes each.
+ENGINES = {"whoosh": "seedindex.engine.whoosh", "memory": "seedindex.engine.memory"}
+
+
+@attrs.frozen(order=True)
+class PassageKey:
+    """Which passage: its file (POSIX, relative to the seeds) and its start offset."""
+
+    path: str
+    start: int
+
+
+@attrs.frozen
+class StoredPassage:
+    """A passage as the engine stores it: its text and where it sits."""
+
+    path: str
+    start: int
+    end: int
+    line: int
+    end_line: int
+    text: str
+
+    @property
+    def key(self) -> PassageKey:
+        return PassageKey(self.path, self.start)
+
+
+@attrs.frozen
+class NewPassage:
+    """A passage to add: its place and text, and the words it is also found by."""
+
+    start: int
+    end: int
+    line: int
+    end_line: int
+    text: str
+    context: str  # its document's title and file name words
+
+
+@attrs.frozen
+class Search:
+    """What to search for: the passages ``match`` finds (None: any passage holding one
+    of the ``scored`` terms), scored by BM25 over ``scored`` and ``ranked`` terms, where
+    ranked terms only reorder what the others found (pseudo-relevance feedback)."""
+
+    match: Node | None
+    scored: tuple[tuple[str, float], ...]
+    ranked: tuple[tuple[str, float], ...] = ()
+    limit: int = 10
+    per_file: int | None = None
+
+
+#: One term's part in a passage's score: (frequency in the passage, idf, score).
+TermPart = tuple[float, float, float]
+
+
+class Snapshot(Vocabulary, Protocol):
+    """One committed state of an index, for one thread at a time."""
+
+    generation: int
+
+    def search(self, request: Search) -> list[tuple[PassageKey, float]]:
+        """The best passages and their scores: by score, then path, then offset."""
+
+    def fetch(self, keys: Sequence[PassageKey]) -> list[StoredPassage | None]:
+        """The stored passages of ``keys`` (None for a key it does not hold)."""
+
+    def passages_of(self, path: str) -> list[StoredPassage]:
+        """Every passage of a file, in file order."""
+
+    def explain(self, scored: Sequence[tuple[str, float]], key: PassageKey) -> list[TermPart]:
+        """Each scored term's part in the score of passage ``key``."""
+
+
+class EngineWriter(Protocol):
+    """Deletes and adds passages; nothing is visible to readers before ``commit``."""
+
+    def delete(self, path: str) -> None: ...
+
+    def add(self, path: str, title: str, passages: Iterable[NewPassage]) -> None: ...
+
+    def commit(self, *, replace_all: bool = False) -> None:
+        """Publish the changes in one step; ``replace_all`` drops what was there before."""
+
+    def cancel(self) -> None:
+        """Drop what was written; safe after a commit that failed half-way."""
+
+
+class Engine(Protocol):
+    """An open index: snapshots to read, writers to change it."""
+
+    def snapshot(self) -> Snapshot:
+        """The calling thread's view of the last state this engine has seen."""
+
+    def generation(self) -> int:
+        """The number of the last commit, which every commit raises."""
+
+    def writer(self, *, files: int) -> EngineWriter:
+        """A writer for a batch of about ``files`` changed files."""
+
+    def refresh(self) -> None:
+        """Let the next snapshot see the last commit."""
+
+    def close(self) -> None: ...
+
+
+class EngineError(Exception):
+    """A failure inside an engine, turned into a seedindex error by the caller."""
+
+
+class CorruptEngineError(EngineError):
+    """The engine's files cannot be opened (missing, damaged or of another version)."""
+
+
+class EngineWriteError(EngineError):
+    """A write failed as a whole (a writing process ended early, say): nothing is committed."""
+
+
+class _EngineModule(Protocol):
+    def open(self, folder: Path) -> Engine | None: ...
+
+    def create(self, folder: Path) -> Engine: ...
+
+
+def _module(kind: str) -> _EngineModule:
+    module: _EngineModule = importlib.import_module(ENGINES[kind])
+    return module
+
+
+def open_engine(kind: str, folder: Path) -> Engine | None:
+    """The engine of that kind stored in ``folder``; None when there is none there.
+
+    Raises CorruptEngineError when what is there cannot be read.
+    """
+    return _module(kind).open(folder)
+
+
+def create_engine(kind: str, folder: Path) -> Engine:
+    """An empty engine of that kind in ``folder`` (made anew)."""
+    return _module(kind).create(folder)
+
+
+__all__ = [
+    "ENGINES",
+    "CorruptEngineError",
+    "Engine",
+    "EngineError",
+    "EngineWriteError",
+    "EngineWriter",
+    "NewPassage",
+    "PassageKey",
+    "Search",
+    "Snapshot",
+    "StoredPassage",
+    "TermPart",
+    "create_engine",
+    "open_engine",
+]

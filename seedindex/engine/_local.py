@@ -1,0 +1,234 @@
+"""Searching an index held on this machine: the query tree matched over postings in
+Python, and BM25 over the matching passages (the ranking every local engine shares).
+
+A local engine supplies ``Postings`` (term postings, passage lengths, stored passages,
+numbered its own way); ``LocalSnapshot`` answers the ``Snapshot`` protocol over them,
+so passage numbers never leave the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from itertools import takewhile
+from typing import Protocol
+
+from ..query import tree as t
+from ..ranking import Corpus, TermPostings, best
+from . import PassageKey, Search, StoredPassage, TermPart
+
+#: Terms a pattern matches at most (its passages are found by all of them).
+MAX_MATCHED_EXPANSION = 4096
+# Passage numbers of keys handed out, kept to fetch them again without a look-up.
+_KNOWN_KEYS = 10_000
+
+
+class Postings(Protocol):
+    """What a local engine reads of one committed state."""
+
+    corpus: Corpus
+
+    def terms(self, field: str, term: str) -> tuple[Sequence[int], Sequence[float]]:
+        """(passage numbers in order, frequencies) of ``term``, deleted passages left out."""
+
+    def live(self) -> Collection[int]:
+        """Every live passage's number."""
+
+    def terms_from(self, field: str, start: str) -> Iterator[str]:
+        """The field's terms from ``start`` on, in order."""
+
+    def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
+        """Passages holding the terms in order, each at most ``slop`` positions on."""
+
+    def path(self, doc: int) -> str:
+        """The file of a passage."""
+
+    def stored(self, doc: int) -> StoredPassage: ...
+
+
+class LocalSnapshot:
+    """The ``Snapshot`` of a local engine's postings (one reader: one thread at a time)."""
+
+    def __init__(self, postings: Postings, generation: int) -> None:
+        self.postings = postings
+        self.generation = generation
+        # The last (match, scored) ranked, with its scores: feedback's second search and
+        # explaining a query's passages one by one reuse them.
+        self._ranked: tuple[tuple[t.Node | None, tuple[tuple[str, float], ...]], dict[int, float]]
+        self._ranked = ((t.NOTHING, ()), {})
+        self._docs: dict[PassageKey, int] = {}
+
+    # -- vocabulary ----------------------------------------------------------
+
+    def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        return {term: len(self.postings.terms("text", term)[0]) for term in terms}
+
+    def passage_count(self) -> int:
+        return self.postings.corpus.passages
+
+    def near(self, term: str, distance: int, prefix: int) -> list[str]:
+        start = term[:prefix]
+        return [
+            word
+            for word in takewhile(
+                lambda w: w.startswith(start), self.postings.terms_from("text", start)
+            )
+            # An edit changes the length by one at most: most words need no closer look.
+            if abs(len(word) - len(term)) <= distance and edits(word, term, distance) <= distance
+        ]
+
+    def expand(self, pattern: t.Pattern, limit: int) -> list[str]:
+        found: list[str] = []
+        for term in self._expansion(pattern):
+            found.append(term)
+            if len(found) >= limit:
+                break
+        return found
+
+    def _expansion(self, pattern: t.Pattern) -> Iterator[str]:
+        terms_from = self.postings.terms_from
+        if isinstance(pattern, t.Prefix):
+            yield from _starting(terms_from(pattern.field, pattern.text), pattern.text)
+        elif isinstance(pattern, t.Wildcard):
+            literal = re.split(r"[*?]", pattern.pattern, maxsplit=1)[0]
+            regex = re.compile(
+                "".join(
+                    ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.pattern
+                ),
+                re.DOTALL,
+            )
+            for term in _starting(terms_from(pattern.field, literal), literal):
+                if regex.fullmatch(term):
+                    yield term
+        elif isinstance(pattern, t.Fuzzy):
+            if pattern.field == "text":
+                yield from self.near(pattern.text, pattern.distance, pattern.prefix)
+        else:
+            yield from _in_range(terms_from(pattern.field, pattern.low or ""), pattern)
+
+    # -- searching -----------------------------------------------------------
+
+    def search(self, request: Search) -> list[tuple[PassageKey, float]]:
+        scores = self._scores(request.match, request.scored)
+        if request.ranked:
+            ranked = dict(scores)
+            self.postings.corpus.score(
+                self._term_postings(request.ranked), only=scores, into=ranked
+            )
+            scores = ranked
+        top = best(scores, request.limit, self.postings.path, request.per_file)
+        return [(self._key(doc), value) for doc, value in top]
+
+    def fetch(self, keys: Sequence[PassageKey]) -> list[StoredPassage | None]:
+        found: list[StoredPassage | None] = []
+        for key in keys:
+            doc = self._doc(key)
+            found.append(None if doc is None else self.postings.stored(doc))
+        return found
+
+    def passages_of(self, path: str) -> list[StoredPassage]:
+        return [self.postings.stored(doc) for doc in self.postings.terms("path", path)[0]]
+
+    def explain(self, scored: Sequence[tuple[str, float]], key: PassageKey) -> list[TermPart]:
+        doc = self._doc(key)
+        if doc is None:
+            return []
+        return self.postings.corpus.explain(self._term_postings(scored), doc)
+
+    def matching(self, node: t.Node) -> set[int]:
+        """The passages a query tree matches."""
+        postings = self.postings
+        if isinstance(node, t.Term):
+            return set(postings.terms(node.field, node.text)[0])
+        if isinstance(node, t.Phrase):
+            return postings.phrase(node.field, node.terms, node.slop)
+        if isinstance(node, t.Prefix | t.Wildcard | t.Fuzzy | t.Range):
+            found: set[int] = set()
+            for term in self.expand(node, MAX_MATCHED_EXPANSION):
+                found.update(postings.terms(node.field, term)[0])
+            return found
+        if isinstance(node, t.And):
+            return self._all_of(node.children)
+        if isinstance(node, t.Or):
+            return set().union(*map(self.matching, node.children))
+        if isinstance(node, t.Not):
+            return set(postings.live()) - self.matching(node.child)
+        if isinstance(node, t.AndNot):
+            return self.matching(node.positive) - self.matching(node.negative)
+        if isinstance(node, t.AndMaybe):
+            return self.matching(node.required)
+        return set()
+
+    def _all_of(self, children: tuple[t.Node, ...]) -> set[int]:
+        positive = [c for c in children if not isinstance(c, t.Not)]
+        negative = [c.child for c in children if isinstance(c, t.Not)]
+        found = (
+            set.intersection(*map(self.matching, positive))
+            if positive
+            else set(self.postings.live())
+        )
+        for child in negative:
+            found -= self.matching(child)
+        return found
+
+    def _scores(
+        self, match: t.Node | None, scored: tuple[tuple[str, float], ...]
+    ) -> dict[int, float]:
+        """BM25 of every passage ``match`` finds (None: every passage holding a term)."""
+        if self._ranked[0] == (match, scored):
+            return self._ranked[1]
+        matching = None if match is None else self.matching(match)
+        scores = dict.fromkeys(matching or (), 0.0)
+        self.postings.corpus.score(self._term_postings(scored), only=matching, into=scores)
+        self._ranked = ((match, scored), scores)
+        return scores
+
+    def _term_postings(self, scored: Iterable[tuple[str, float]]) -> list[TermPostings]:
+        return [TermPostings(t, w, *self.postings.terms("text", t)) for t, w in scored]
+
+    def _key(self, doc: int) -> PassageKey:
+        key = self.postings.stored(doc).key
+        if len(self._docs) >= _KNOWN_KEYS:
+            self._docs.clear()
+        self._docs[key] = doc
+        return key
+
+    def _doc(self, key: PassageKey) -> int | None:
+        doc = self._docs.get(key)
+        if doc is not None:
+            return doc
+        for candidate in self.postings.terms("path", key.path)[0]:
+            if self.postings.stored(candidate).start == key.start:
+                return candidate
+        return None
+
+
+def _starting(terms: Iterator[str], prefix: str) -> Iterator[str]:
+    return takewhile(lambda term: term.startswith(prefix), terms)
+
+
+def _in_range(terms: Iterator[str], span: t.Range) -> Iterator[str]:
+    for term in terms:
+        if span.high is not None and (
+            term > span.high or (term == span.high and not span.include_high)
+        ):
+            return
+        if term == span.low and not span.include_low:
+            continue
+        yield term
+
+
+def edits(a: str, b: str, limit: int) -> int:
+    """The Damerau-Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` when above it."""
+    two_ago: list[int] = []
+    one_ago: list[int] = []
+    row: list[int] = [*range(1, len(b) + 1), 0]
+    for x in range(len(a)):
+        two_ago, one_ago, row = one_ago, row, [0] * len(b) + [x + 1]
+        for y in range(len(b)):
+            row[y] = min(one_ago[y] + 1, row[y - 1] + 1, one_ago[y - 1] + (a[x] != b[y]))
+            if x and y and a[x] == b[y - 1] and a[x - 1] == b[y] and a[x] != b[y]:
+                row[y] = min(row[y], two_ago[y - 2] + 1)
+        if x > limit and min(row) > limit:
+            return limit + 1
+    return row[len(b) - 1]

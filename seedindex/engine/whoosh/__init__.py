@@ -1,0 +1,179 @@
+"""The Whoosh engine: an index in a local folder, searched through ``_local``.
+
+The only package of seedindex that imports Whoosh. Each thread reads through a
+Whoosh reader of its own (Whoosh's readers share file positions), made anew when a
+commit is seen; writers analyse in one process, or one per core for large batches.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import shutil
+import threading
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import _compat  # isort: skip  (before any of Whoosh's own imports)
+from whoosh import index
+
+from .. import CorruptEngineError, NewPassage
+from .._local import LocalSnapshot
+from ._compat import scoped
+from ._read import WhooshPostings
+from ._schema import schema
+
+__all__ = ["WhooshEngine", "create", "open"]
+
+logger = logging.getLogger("seedindex")
+
+_INDEX_NAME = "passages"
+# Memory a build's postings may take before they spill to disk (shared by its
+# processes): the build's size stays flat as the corpus grows, at no cost in speed.
+_WRITER_MB = 32
+# Batches of this many files or more are analysed by one process per core.
+_PARALLEL_FROM_FILES = 500
+
+
+def open(folder: Path) -> WhooshEngine | None:
+    """The index in ``folder``; None when there is none; CorruptEngineError when damaged."""
+    if not folder.exists():
+        return None
+    # Whoosh leaves files open when it fails on a damaged index; they are closed
+    # (quietly) when its exception is dropped.
+    with warnings.catch_warnings(), _compat.ours():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return WhooshEngine(index.open_dir(str(folder), indexname=_INDEX_NAME))
+        except Exception as exc:  # Whoosh raises many kinds on damaged files
+            problem = f"{type(exc).__name__}: {exc}"
+        gc.collect()
+    raise CorruptEngineError(problem)
+
+
+@scoped
+def create(folder: Path) -> WhooshEngine:
+    """An empty index in ``folder``, which is removed and made anew."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return WhooshEngine(index.create_in(str(folder), schema(), indexname=_INDEX_NAME))
+
+
+class _View:
+    """One thread's reader, with the commit count it was made at."""
+
+    def __init__(self, postings: WhooshPostings, snapshot: LocalSnapshot, epoch: int) -> None:
+        self.postings = postings
+        self.snapshot = snapshot
+        self.epoch = epoch
+
+
+class WhooshEngine:
+    """An open Whoosh index (see ``seedindex.engine.Engine``)."""
+
+    def __init__(self, whoosh_index: Any) -> None:
+        self._index = whoosh_index
+        self._epoch = 0  # raised by refresh(): views made before it are stale
+        self._local = threading.local()
+        self._views: set[_View] = set()
+        self._lock = threading.Lock()
+
+    @scoped
+    def snapshot(self) -> LocalSnapshot:
+        view: _View | None = getattr(self._local, "view", None)
+        if view is not None and view.epoch == self._epoch:
+            return view.snapshot
+        if view is not None:
+            self._drop(view)
+        epoch = self._epoch
+        reader = self._index.reader()
+        postings = WhooshPostings(reader, self._index)
+        view = _View(postings, LocalSnapshot(postings, reader.generation()), epoch)
+        with self._lock:
+            self._views.add(view)
+        self._local.view = view
+        return view.snapshot
+
+    def generation(self) -> int:
+        generation: int = self._index.latest_generation()
+        return generation
+
+    @scoped
+    def writer(self, *, files: int) -> WhooshWriter:
+        from ._write import FastSegmentWriter
+
+        processes = os.cpu_count() or 1
+        if files >= _PARALLEL_FROM_FILES and processes > 1:
+            from ._parallel import FastMpWriter
+
+            # Each process writes a segment of its own; merging them would cost more
+            # than the parallel work saves, so they stay apart (multisegment).
+            return WhooshWriter(
+                FastMpWriter(
+                    self._index, procs=processes, multisegment=True, limitmb=_WRITER_MB / processes
+                )
+            )
+        return WhooshWriter(FastSegmentWriter(self._index, limitmb=_WRITER_MB))
+
+    def refresh(self) -> None:
+        """See the last commit. (Not Whoosh's ``Searcher.refresh()``: whoosh-reloaded
+        2.7.5's reader reuse keeps segments that a merge removed, so passages repeat.)"""
+        self._epoch += 1
+
+    def close(self) -> None:
+        with self._lock:
+            views, self._views = self._views, set()
+        for view in views:
+            view.postings.close()
+        self._local = threading.local()
+        self._index.close()
+
+    def _drop(self, view: _View) -> None:
+        with self._lock:
+            self._views.discard(view)
+        view.postings.close()
+
+
+class WhooshWriter:
+    """Deletes and adds passages through a Whoosh writer (see ``engine.EngineWriter``)."""
+
+    def __init__(self, whoosh_writer: Any) -> None:
+        self._writer = whoosh_writer
+
+    @scoped
+    def delete(self, path: str) -> None:
+        self._writer.delete_by_term("path", path)
+
+    @scoped
+    def add(self, path: str, title: str, passages: Iterable[NewPassage]) -> None:
+        for passage in passages:
+            self._writer.add_document(
+                text=f"{passage.text}\n{passage.context}" if passage.context else passage.text,
+                _stored_text=passage.text,
+                title=title,
+                path=path,
+                start=passage.start,
+                end=passage.end,
+                line=passage.line,
+                end_line=passage.end_line,
+            )
+        self._writer.end_file()
+
+    @scoped
+    def commit(self, *, replace_all: bool = False) -> None:
+        from whoosh.writing import CLEAR
+
+        self._writer.commit(mergetype=CLEAR if replace_all else None)
+
+    @scoped
+    def cancel(self) -> None:
+        try:
+            self._writer.cancel()
+        except Exception as exc:  # a commit that failed half-way leaves Whoosh's state odd
+            logger.debug("cancelling the Whoosh writer: %s", exc)
+            lock = self._writer.writelock
+            if lock is not None and getattr(lock, "fd", None) is not None:
+                lock.release()

@@ -1,0 +1,120 @@
+"""Whoosh imported and adjusted for seedindex, every change of its behaviour in one place.
+
+Written against whoosh-reloaded 2.7.5 (``SUPPORTED``). With that release:
+
+- Whoosh loads without two heavy modules it never needs here: ``whoosh.compat``
+  imports ``urllib.request`` (for a download helper) and ``whoosh.reading`` the
+  ``cached_property`` package (which imports ``asyncio``), about 40 ms of a 150 ms
+  one-shot query. While those two modules load, light stand-ins take the heavy
+  modules' places in ``sys.modules`` and are removed straight after.
+- Segment files are read in place (``_InPlaceBufferFile``) instead of copied whole
+  into a ``BytesIO`` by every reader.
+
+Any other Whoosh runs on its stock code paths: slower, still correct (``PATCHED``
+says which). Whatever the release, Whoosh's pickles (schema, segments, stored
+passages, postings blocks) are read with an unpickler that builds only the classes
+an index of ours holds (``_unpickle``), while seedindex reads (``ours()``): an index
+directory is data, never code. Both changes apply only inside ``ours()``, so a
+program that uses Whoosh itself beside seedindex keeps Whoosh's own behaviour.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import sys
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+SUPPORTED = "2.7.5"
+
+_OURS = contextvars.ContextVar("seedindex_reads_whoosh", default=False)
+
+
+def _urlretrieve(*args: Any, **kwargs: Any) -> Any:
+    from urllib.request import urlretrieve
+
+    return urlretrieve(*args, **kwargs)
+
+
+@contextmanager
+def _stand_in(name: str, **attributes: Any) -> Iterator[None]:
+    if name in sys.modules:
+        yield
+        return
+    module = types.ModuleType(name)
+    module.__dict__.update(attributes)
+    sys.modules[name] = module
+    try:
+        yield
+    finally:
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
+
+
+def _import_whoosh() -> str:
+    """Import Whoosh, lean where its modules allow; its version."""
+    try:
+        with (
+            _stand_in("urllib.request", urlretrieve=_urlretrieve),
+            # The package's descriptor does what the standard library's does for Whoosh's one use.
+            _stand_in("cached_property", cached_property=functools.cached_property),
+        ):
+            import whoosh.compat
+            import whoosh.reading
+    except ImportError:  # another Whoosh, laid out otherwise: imported as it is
+        for name in [m for m in sys.modules if m == "whoosh" or m.startswith("whoosh.")]:
+            del sys.modules[name]
+    import whoosh
+
+    return ".".join(map(str, whoosh.__version__))
+
+
+RELEASE = _import_whoosh()
+#: Whether this is the Whoosh seedindex's speed-ups were written for.
+PATCHED = RELEASE == SUPPORTED
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def ours() -> Iterator[None]:
+    """Whoosh is read by seedindex: pickles restricted, segments read in place."""
+    token = _OURS.set(True)
+    try:
+        yield
+    finally:
+        _OURS.reset(token)
+
+
+def scoped(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a method that calls Whoosh inside ``ours()``."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with ours():
+            return method(*args, **kwargs)
+
+    return run
+
+
+def reading_ours() -> bool:
+    return _OURS.get()
+
+
+def _install() -> None:
+    from . import _unpickle
+
+    _unpickle.install(reading_ours)
+    if PATCHED:
+        from whoosh.filedb import compound
+
+        from ._read import InPlaceBufferFile
+
+        compound.BufferFile = InPlaceBufferFile
+
+
+_install()

@@ -1,0 +1,217 @@
+"""Reading a Whoosh index for ranking: postings a block at a time, lengths, paths.
+
+Whoosh's matcher objects cost microseconds per posting; reading whole blocks of its
+W3 postings format costs a fraction of that. ``WhooshPostings`` is made per reader (a
+fixed view of the index) and kept with it until the next write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.structfile import BufferFile
+from whoosh.matching.wrappers import FilterMatcher
+
+from ...ranking import Corpus
+from .. import StoredPassage
+from ._compat import PATCHED, reading_ours, scoped
+from ._schema import column_lengths
+
+# Distinct terms whose postings a reader keeps (each a few kilobytes at most).
+_POSTINGS_CACHE = 20_000
+# Passages whose stored fields a reader keeps: a query reads its best ones twice
+# (feedback, then the hits), and the next query often wants them again.
+_STORED_CACHE = 2_000
+
+
+class WhooshPostings:
+    """The ``_local.Postings`` of one Whoosh reader."""
+
+    def __init__(self, reader: Any, whoosh_index: Any) -> None:
+        self._reader = reader
+        self._index = whoosh_index
+        self._searcher: Any = None
+        self._leaves = list(reader.leaf_readers())
+        self._cache: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        self._stored: dict[int, StoredPassage] = {}
+        self._paths: list[Any] = []
+        self._live: frozenset[int] | None = None
+        self.corpus = Corpus(self._lengths(), reader.doc_count())
+
+    def _lengths(self) -> list[int]:
+        """Every passage's length, read from each segment's column at once when we can."""
+        lengths: list[int] = []
+        for leaf, _base in self._leaves:
+            column = column_lengths(leaf._perdoc, "text") if PATCHED else None
+            if column is not None:
+                lengths.extend(column[: leaf.doc_count_all()])
+            else:
+                lengths.extend(
+                    leaf.doc_field_length(doc, "text", 0) or 0
+                    for doc in range(leaf.doc_count_all())
+                )
+        return lengths
+
+    @scoped
+    def terms(self, field: str, term: str) -> tuple[list[int], list[float]]:
+        key = (field, term)
+        cached = self._cache.get(key)
+        if cached is None:
+            if len(self._cache) > _POSTINGS_CACHE:
+                self._cache.clear()
+            cached = self._cache[key] = self._read(field, term)
+        return cached
+
+    @scoped
+    def live(self) -> frozenset[int]:
+        if self._live is None:
+            self._live = frozenset(self._reader.all_doc_ids())
+        return self._live
+
+    def terms_from(self, field: str, start: str) -> Iterator[str]:
+        for fieldname, raw in self._reader.terms_from(field, start):
+            if fieldname != field:
+                return
+            yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
+
+    @scoped
+    def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
+        from whoosh import query
+
+        if self._searcher is None:
+            from whoosh.searching import Searcher
+
+            self._searcher = Searcher(self._reader, fromindex=self._index)
+        return set(self._searcher.docs_for_query(query.Phrase(field, list(terms), slop=slop)))
+
+    @scoped
+    def path(self, doc: int) -> str:
+        """The file a passage belongs to, from the path column (no stored fields read)."""
+        if not self._paths:
+            self._paths = [
+                (base, leaf.column_reader("path")) for leaf, base in reversed(self._leaves)
+            ]
+        for base, column in self._paths:
+            if doc >= base:
+                value = column[doc - base]
+                return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        raise IndexError(doc)
+
+    @scoped
+    def stored(self, doc: int) -> StoredPassage:
+        found = self._stored.get(doc)
+        if found is None:
+            if len(self._stored) >= _STORED_CACHE:
+                self._stored.clear()
+            fields = self._reader.stored_fields(doc)
+            found = self._stored[doc] = StoredPassage(
+                path=fields["path"],
+                start=fields["start"],
+                end=fields["end"],
+                line=fields["line"],
+                end_line=fields["end_line"],
+                text=fields["text"],
+            )
+        return found
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()  # closes the reader too
+        else:
+            self._reader.close()
+
+    def _read(self, field: str, term: str) -> tuple[list[int], list[float]]:
+        ids: list[int] = []
+        frequencies: list[float] = []
+        for leaf, base in self._leaves:
+            if (field, term) not in leaf:
+                continue
+            matcher = leaf.postings(field, term)
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
+            if isinstance(matcher, FilterMatcher):
+                matcher = matcher.child
+            for doc, frequency in _blocks(matcher):
+                if doc not in deleted:
+                    ids.append(base + doc)
+                    frequencies.append(frequency)
+        return ids, frequencies
+
+
+def _blocks(matcher: Any) -> Iterator[tuple[int, float]]:
+    """(doc, weight) of every posting, a block at a time where the format allows."""
+    if not PATCHED or not isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            yield matcher.id(), matcher.weight()
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield from zip(matcher._ids, matcher._weights, strict=True)
+        matcher._next_block()
+
+
+class InPlaceBufferFile(BufferFile):  # type: ignore[misc]
+    """A segment's file read in place while seedindex reads.
+
+    Whoosh 2.7 wraps each file of a segment (a slice of the memory-mapped segment)
+    in a ``BytesIO``, which copies the file whole, on every reader it opens: postings,
+    terms, stored passages. Read in place instead, opening an index (each query
+    process, each update's deletes) no longer costs a copy of it.
+    """
+
+    def __init__(self, buf: Any, name: str | None = None, onclose: Any = None) -> None:
+        if not reading_ours():
+            super().__init__(buf, name=name, onclose=onclose)
+            return
+        self._buf, self._name, self.onclose = buf, name, onclose
+        self.file = BufferStream(buf)
+        self.is_real = self.is_closed = False
+
+
+class BufferStream:
+    """A read-only stream over a buffer that copies only what is read."""
+
+    __slots__ = ("_buffer", "_position")
+
+    def __init__(self, buffer: Any) -> None:
+        self._buffer = buffer
+        self._position = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._position
+        end = len(self._buffer) if size is None or size < 0 else start + size
+        self._position = max(start, min(end, len(self._buffer)))
+        return bytes(self._buffer[start:end])
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start = end = self._position
+        limit = (
+            len(self._buffer) if size is None or size < 0 else min(start + size, len(self._buffer))
+        )
+        while end < limit:
+            chunk = bytes(self._buffer[end : min(end + 256, limit)])
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                end += newline + 1
+                break
+            end += len(chunk)
+        self._position = end
+        return bytes(self._buffer[start:end])
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._position, len(self._buffer))[whence]
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        """Nothing to free: the buffer belongs to the segment."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line

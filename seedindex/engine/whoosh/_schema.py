@@ -1,0 +1,199 @@
+"""The Whoosh schema of an index: its fields, analyzer and postings formats.
+
+The analyzer and formats are pickled into every index's TOC by their class path:
+moving this module makes existing indexes unreadable (the index format says so).
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+import zlib
+from array import array
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any
+
+from whoosh import fields, formats
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+from whoosh.codec import whoosh3
+from whoosh.util.numeric import length_to_byte
+
+from ... import _analysis
+
+
+class Analyzer(Tokenizer):  # type: ignore[misc]
+    """Whoosh's analyzer protocol over ``_analysis``; pickled into the index schema."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[WhooshToken]:
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        token.stopped = False
+        if not tokenize:
+            # Wildcard and prefix patterns: normalised, never stemmed.
+            token.text = _analysis.normalize(value)
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for position, (term, start, end) in enumerate(_analysis.spans(value), start_pos):
+            token.text = term
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = position
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+class PassagePositions(formats.Positions):  # type: ignore[misc]
+    """Whoosh's positions format, fed straight from ``_analysis`` and packed as an array.
+
+    The same postings Whoosh's Positions writes, without a Token object per word or
+    a pickle per (term, passage). Pickled into the index schema.
+    """
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> list[Any]:
+        boost, encode = self.field_boost, self.encode
+        return [
+            (term, len(found), len(found) * boost, encode(found))
+            for term, found in _positions(value).items()
+        ]
+
+    def encode(self, poslist: list[int]) -> bytes:
+        """The count (which Whoosh reads as the frequency), then the gaps between positions."""
+        if len(poslist) == 1:  # most words are once in a passage
+            return _ONCE.pack(1, poslist[0])
+        gaps = [b - a for a, b in zip([0, *poslist], poslist, strict=False)]
+        return struct.pack(f">{len(gaps) + 1}I", len(gaps), *gaps)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        count = (len(valuestring) - 4) // 4
+        return list(accumulate(struct.unpack_from(f">{count}I", valuestring, 4)))
+
+
+_ONCE = struct.Struct(">II")
+
+
+class PassageFrequency(formats.Frequency):  # type: ignore[misc]
+    """Whoosh's frequency format (for titles), fed straight from ``_analysis``."""
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        for term, found in _positions(value).items():
+            yield term, len(found), len(found) * self.field_boost, _COUNT.pack(len(found))
+
+
+_COUNT = struct.Struct(">I")
+
+
+def _positions(text: str) -> dict[str, list[int]]:
+    """Each index term of ``text`` with the word positions it is at."""
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    for position, term in enumerate(_analysis.terms(text)):
+        positions[term].append(position)
+    return positions
+
+
+def schema() -> fields.Schema:
+    text = fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase")
+    text.format = PassagePositions()
+    title = fields.TEXT(analyzer=Analyzer(), phrase=False)
+    title.format = PassageFrequency()
+    return fields.Schema(
+        text=text,
+        path=fields.ID(stored=True, sortable=True),
+        title=title,
+        start=fields.STORED(),
+        end=fields.STORED(),
+        line=fields.STORED(),
+        end_line=fields.STORED(),
+    )
+
+
+_LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
+
+
+def column_lengths(perdoc_reader: Any, fieldname: str) -> array[int] | None:
+    """Every document's length in ``fieldname``, read from the segment's column at once
+    (4 bytes a document)."""
+    loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
+    if fieldname not in loaded:
+        column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+        loaded[fieldname] = (
+            None if column is None else array("I", map(_LENGTHS.__getitem__, column.load()))
+        )
+    lengths: array[int] | None = loaded[fieldname]
+    return lengths
+
+
+class Codec(whoosh3.W3Codec):  # type: ignore[misc]
+    """Whoosh's W3 codec, writing postings blocks with ``BlockWriter``; pickled into
+    the segments of the TOC."""
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> BlockWriter:
+        return BlockWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+class BlockWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's postings block writer, pickling a block's postings with protocol 5.
+
+    Whoosh pickles them with protocol 2, which has no opcode for bytes: each
+    posting's value (its positions) is pickled as a call that decodes it to text and
+    encodes it back, twice the size and several times the time to write and to read.
+    Any protocol reads back the same (Whoosh reads blocks with ``pickle.loads``).
+    """
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(whoosh3.WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = pickle.dumps((self._mini_ids(), self._mini_weights(), self._mini_values()), 5)
+        if self._compression:
+            data = zlib.compress(data, self._compression)
+        ids = self._ids
+        info = pickle.dumps(
+            (
+                len(ids),
+                ids[-1],
+                self._maxweight,
+                self._compression,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            ),
+            2,  # no bytes in it: protocol 2 is the shortest
+        )
+        length = len(info) + len(data)
+        self._postfile.write_int(-length if last else length)  # negative: the last block
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
