@@ -18,9 +18,11 @@ def _extensions(value: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(sorted({e.lower() if e.startswith(".") else "." + e.lower() for e in value}))
 
 
-def _engine(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    from .engine import ENGINES  # here: the engines' names only, none of their code
+#: The engines, by name, and the module that makes each (imported only when used).
+ENGINES = {"whoosh": "seedindex.engine.whoosh", "memory": "seedindex.engine.memory"}
 
+
+def _engine(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(sorted(ENGINES))}, not {value!r}")
 

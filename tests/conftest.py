@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from seedindex import Config
+
 # Properties are about behaviour, not speed: no per-example deadline (a busy CI machine
 # would make them flaky).
 settings.register_profile("seedindex", deadline=None)
@@ -44,6 +46,13 @@ def make_corpus(tmp_path: Path) -> MakeCorpus:
         return root
 
     return make
+
+
+@pytest.fixture(params=["whoosh", "memory"])
+def config(request: pytest.FixtureRequest) -> Config:
+    """Settings with each engine in turn: the query language, ranking, spelling and
+    explanations must not depend on the engine."""
+    return Config(engine=request.param)
 
 
 @pytest.fixture

@@ -170,3 +170,15 @@ def test_a_reader_that_goes_away_is_no_error(index_dir: Path) -> None:
     )
     assert "Traceback" not in result.stderr
     assert result.stderr == ""
+
+
+def test_each_run_of_main_warns_once(
+    make_corpus: MakeCorpus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedindex._cli import main
+
+    root = make_corpus({"a.txt": "apples", "b.txt": b"\0binary"})
+    for run_number in range(3):  # each run builds a new index, which warns of b.txt
+        where = ["--seeds", str(root), "--index-dir", str(tmp_path / f"index{run_number}")]
+        assert main(["query", "apples", *where]) == 0
+        assert capsys.readouterr().err.count("skipped b.txt") == 1

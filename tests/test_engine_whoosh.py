@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import formats
 
-from seedindex import Index
+from seedindex import Index, query
 from seedindex.engine.whoosh._read import BufferStream as _BufferStream
 from seedindex.engine.whoosh._schema import PassagePositions
 from seedindex.engine.whoosh._schema import schema as _schema
@@ -73,3 +73,51 @@ def test_buffer_stream_reads_as_bytesio_does(data: bytes, steps: list[tuple[str,
         arguments = () if name == "tell" else (argument,)
         assert getattr(ours, name)(*arguments) == getattr(theirs, name)(*arguments)
     assert list(ours) == list(theirs)
+
+
+class _Payload:
+    """Pickles as a call that leaves a file behind: what a crafted index could hold."""
+
+    def __init__(self, proof: Path) -> None:
+        self.proof = proof
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.touch, (self.proof,))
+
+    def clean(self) -> None:
+        """What Whoosh asks of a schema's fields before pickling them."""
+
+
+def test_a_crafted_index_runs_no_code(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    from whoosh import index
+    from whoosh.filedb.filestore import FileStorage
+
+    root = make_corpus({"a.txt": "apples"})
+    query("apples", seeds=root, index_dir=index_dir)
+    proof = index_dir.parent / "code-ran"
+    storage = FileStorage(str(index_dir / "whoosh"))
+    current = index.open_dir(str(index_dir / "whoosh"), indexname="passages")
+    schema = current.schema
+    schema._fields["payload"] = _Payload(proof)
+    generation = current.latest_generation() + 1
+    index.TOC(schema, current._segments(), generation).write(storage, "passages")
+    current.close()
+    assert [h.path for h in query("apples", seeds=root, index_dir=index_dir)] == ["a.txt"]
+    assert not proof.exists()
+    rebuilt = index.open_dir(str(index_dir / "whoosh"), indexname="passages")
+    assert "payload" not in rebuilt.schema.names()  # rebuilt from the seeds
+    rebuilt.close()
+
+
+def test_whoosh_keeps_its_own_behaviour_outside_seedindex(tmp_path: Path) -> None:
+    """A program using Whoosh beside seedindex unpickles and buffers as Whoosh does."""
+    import pickle
+
+    from whoosh import columns
+    from whoosh.filedb import compound
+
+    import seedindex.engine.whoosh  # noqa: F401  (installs the scoped changes)
+
+    assert columns.loads(pickle.dumps(_Payload(tmp_path / "made"))) is None
+    assert (tmp_path / "made").exists()
+    assert isinstance(compound.BufferFile(b"abc").file, BytesIO)

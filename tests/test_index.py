@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import seedindex
 from seedindex import Config, Index, Passage, query
 from seedindex._analysis import STOP_WORDS, words
 from seedindex.errors import ConfigError, ForeignIndexError, IndexDirError, SeedsError
@@ -269,3 +270,44 @@ def test_closed_index_says_so(make_corpus: MakeCorpus, index_dir: Path) -> None:
     ix.close()
     with pytest.raises(IndexDirError, match="closed"):
         ix.search("x")
+
+
+def test_two_settings_of_one_folder_keep_their_own_default_index(
+    make_corpus: MakeCorpus,
+) -> None:
+    root = make_corpus({"a.txt": "apples", "b.adoc": "apples"})
+    adoc = Config(extensions=(".adoc",))
+    with Index.open(root, config=adoc) as ix:
+        assert [h.path for h in ix.search("apples")] == ["b.adoc"]
+    with Index.open(root) as ix:  # the default settings: another folder of the cache
+        assert [h.path for h in ix.search("apples")] == ["a.txt"]
+    with Index.open(root, config=adoc, auto_update=False) as ix:
+        assert ix.last_write is None  # not rebuilt by the other settings' open
+        assert [h.path for h in ix.search("apples")] == ["b.adoc"]
+
+
+def test_an_index_of_another_seedindex_version_is_rebuilt(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.last_write is not None
+        assert ix.last_write.full
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.last_write is None
+    monkeypatch.setattr("seedindex._index.__version__", "99.0")
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.last_write is not None
+        assert ix.last_write.full
+        assert [h.path for h in ix.search("apples")] == ["a.txt"]
+
+
+def test_stats_of_a_missing_index_builds_nothing(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus({"a.txt": "apples"})
+    before = seedindex.stats(root, index_dir=index_dir)
+    assert (before.files, before.updated, before.stale) == (0, None, True)
+    assert not index_dir.exists()
+    query("apples", seeds=root, index_dir=index_dir)
+    after = seedindex.stats(root, index_dir=index_dir)
+    assert (after.files, after.passages, after.stale) == (1, 1, False)
+    assert after.updated is not None

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from seedindex import Config, Index, QuerySyntaxError
@@ -19,8 +20,8 @@ TEXTS = {
 
 
 @pytest.fixture
-def ix(make_corpus: MakeCorpus, index_dir: Path) -> Iterator[Index]:
-    with Index.open(make_corpus(dict(TEXTS)), index_dir=index_dir) as opened:
+def ix(make_corpus: MakeCorpus, index_dir: Path, config: Config) -> Iterator[Index]:
+    with Index.open(make_corpus(dict(TEXTS)), index_dir=index_dir, config=config) as opened:
         yield opened
 
 
@@ -109,10 +110,27 @@ def test_strict_mode_says_where_the_syntax_breaks(ix: Index, text: str, position
 
 
 def test_strict_mode_accepts_good_syntax(ix: Index) -> None:
-    assert found(ix, '"medical aid" OR (peace AND talks)') == found(
-        ix, '"medical aid" OR (peace AND talks)'
-    )
-    assert ix.search('"medical aid" OR (peace AND talks)', strict=True)
+    text = '"medical aid" OR (peace AND talks)'
+    strict = sorted((h.path, h.line) for h in ix.search(text, strict=True))
+    assert strict == found(ix, text) == [("b.txt", 3), ("notes/c.md", 3)]
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [("aid AND", 4), ("AND aid", 0), ("aid OR OR convoys", 4), ("NOT", 0), ("aid NOT", 4)],
+)
+def test_strict_mode_refuses_an_operator_with_nothing_beside_it(
+    ix: Index, text: str, position: int
+) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        ix.search(text, strict=True)
+    assert caught.value.position == position
+
+
+def test_ranges_and_title_phrases_work(ix: Index) -> None:
+    assert found(ix, "[convoys TO convoys]") == [("a.txt", 3)]
+    assert found(ix, "{convoys TO convoys]") == []
+    assert found(ix, '"educational programs" AND title:"report"') == [("b.txt", 3)]
 
 
 def test_negated_words_are_not_reported_as_matches(ix: Index) -> None:
@@ -128,10 +146,10 @@ def test_title_filter_and_titles_count_for_passages(ix: Index) -> None:
 
 
 def test_stop_words_are_dropped_from_word_lists_but_kept_in_phrases(
-    make_corpus: MakeCorpus, tmp_path: Path
+    make_corpus: MakeCorpus, tmp_path: Path, config: Config
 ) -> None:
     root = make_corpus({"a.txt": "to be or not to be", "b.txt": "be quick, not slow"})
-    with Index.open(root, index_dir=tmp_path / "ix2") as ix2:
+    with Index.open(root, index_dir=tmp_path / "ix2", config=config) as ix2:
         assert [h.path for h in ix2.search('"to be or not"')] == ["a.txt"]
         assert [h.terms for h in ix2.search("the quick")] == [("quick",)]
         assert {h.path for h in ix2.search("to be")} == {"a.txt", "b.txt"}  # only stop words
@@ -156,12 +174,13 @@ def test_explain_adds_up_to_the_score(ix: Index) -> None:
 def test_feedback_only_reorders_the_passages_the_query_finds(
     ix: Index, index_dir: Path, text: str
 ) -> None:
-    with Index.open(ix.seeds, index_dir=index_dir, config=Config(feedback=False)) as exact:
+    exact_config = attrs.evolve(ix.config, feedback=False)
+    with Index.open(ix.seeds, index_dir=index_dir, config=exact_config) as exact:
         assert found(ix, text) == found(exact, text)
 
 
 def test_feedback_raises_passages_sharing_the_best_passages_words(
-    make_corpus: MakeCorpus, index_dir: Path
+    make_corpus: MakeCorpus, index_dir: Path, config: Config
 ) -> None:
     seeds = make_corpus(
         {
@@ -170,9 +189,10 @@ def test_feedback_raises_passages_sharing_the_best_passages_words(
             "a2.txt": "alpha zeta eta theta",  # does not, and wins ties on its path
         }
     )
-    with Index.open(seeds, index_dir=index_dir, config=Config(feedback=False)) as exact:
+    exact_config = attrs.evolve(config, feedback=False)
+    with Index.open(seeds, index_dir=index_dir, config=exact_config) as exact:
         assert [h.path for h in exact.search("alpha beta")] == ["a.txt", "a2.txt", "b.txt"]
-    with Index.open(seeds, index_dir=index_dir) as ix:
+    with Index.open(seeds, index_dir=index_dir, config=config) as ix:
         hits = ix.search("alpha beta")
         assert [h.path for h in hits] == ["a.txt", "b.txt", "a2.txt"]
         assert hits[1].terms == ("alpha",)  # lent words are no matches of the query

@@ -5,18 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from seedindex import Index
+from seedindex import Config, Index
 from tests.conftest import MakeCorpus
 
 
 @pytest.fixture
-def ix(make_corpus: MakeCorpus, index_dir: Path) -> Iterator[Index]:
+def ix(make_corpus: MakeCorpus, index_dir: Path, config: Config) -> Iterator[Index]:
     texts = {
         "a.txt": "Humanitarian convoys carried medical supplies.",
         "b.txt": "Humanitarian workers and humanitarian agencies met.",
         "c.txt": "Hematology and humanism are other words.",
     }
-    with Index.open(make_corpus(texts), index_dir=index_dir) as opened:
+    with Index.open(make_corpus(texts), index_dir=index_dir, config=config) as opened:
         yield opened
 
 

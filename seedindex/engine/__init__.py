@@ -17,11 +17,9 @@ from typing import Protocol
 
 import attrs
 
+from .._config import ENGINES
 from ..query import Vocabulary
 from ..query._tree import Node
-
-#: Engines by name, and the module that makes each.
-ENGINES = {"whoosh": "seedindex.engine.whoosh", "memory": "seedindex.engine.memory"}
 
 
 @attrs.frozen(order=True)

@@ -34,7 +34,7 @@ _FIELD = re.compile(r"(\w+):")
 _BOOST = re.compile(r"\^([0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?=$|[ \t\r\n)])")
 _FUZZY = re.compile(r"~([0-9])?(?:/([1-9][0-9]*))?")
 _INFIX = {"AND", "OR", "ANDNOT", "ANDMAYBE"}
-_OPERATOR = re.compile(r"(?:ANDNOT|ANDMAYBE|AND|OR|NOT)(?=\s)")
+_OPERATOR = re.compile(r"(?:ANDNOT|ANDMAYBE|AND|OR|NOT)(?=\s|$)")
 _SPACE = re.compile(r"\s+")
 
 
@@ -221,7 +221,7 @@ def _operator(text: str, at: int) -> re.Match[str] | None:
     before = text[at - 1] if at else ""
     if found.group() == "NOT":
         return found if not before or before.isspace() or before in "()" else None
-    return found if before.isspace() else None
+    return found if not before or before.isspace() else None
 
 
 def _build(group: _Group, field: str | None = None, boost: float = 1.0) -> t.Node:
@@ -343,7 +343,7 @@ def _range(item: _Span, field: str, boost: float) -> t.Node:
     def bound(text: str) -> str | None:
         if not text:
             return None
-        return text if field == "path" else _analysis.normalize(text)
+        return text if field == "path" else _analysis.term(text)
 
     return t.Range(
         field, bound(item.low), bound(item.high), item.include_low, item.include_high, boost
