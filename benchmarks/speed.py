@@ -48,7 +48,7 @@ def build_seedindex(seeds: Path, out: Path) -> None:
 def passages_of(seeds: Path) -> list[tuple[str, str]]:
     """The (path, text) passages seedindex makes of the seeds folder."""
     from seedindex import Config
-    from seedindex._passages import split
+    from seedindex.sources import split
 
     words = Config().max_passage_words
     passages = []
@@ -287,7 +287,7 @@ def main() -> None:
         seeds = work / "seeds"
         files = write_seeds(args.corpus, seeds, args.scale)
         megabytes = _size(seeds) / 1e6
-        warm = "import seedindex._cli, seedindex._segments, seedindex._passages"
+        warm = "import seedindex._cli, seedindex.engine.whoosh._write, seedindex.sources"
         subprocess.run([sys.executable, "-c", warm], check=True, env=_as_installed())
         results = build_all(seeds, work, args.builds)
         for kind in BUILDERS:
