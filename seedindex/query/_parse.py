@@ -41,7 +41,6 @@ _SPACE = re.compile(r"\s+")
 @attrs.frozen
 class _Word:
     text: str
-    start: int
     field: str | None = None
     boost: float = 1.0
     fuzzy: tuple[int, int] | None = None  # (distance, prefix)
@@ -51,7 +50,6 @@ class _Word:
 class _Quoted:
     text: str
     slop: int
-    start: int
     field: str | None = None
     boost: float = 1.0
 
@@ -62,7 +60,6 @@ class _Span:
     high: str
     include_low: bool
     include_high: bool
-    start: int
     field: str | None = None
     boost: float = 1.0
 
@@ -76,7 +73,6 @@ class _Operator:
 @attrs.frozen
 class _Group:
     items: tuple[_Item, ...]
-    start: int
     field: str | None = None
     boost: float = 1.0
 
@@ -126,14 +122,14 @@ class _Reader:
             if space := _SPACE.match(text, at):
                 self.position = space.end()
                 if field is not None:  # "name: value": the name is a word of its own
-                    items.append(_Word(text[field[1] : at], field[1]))
+                    items.append(_Word(text[field[1] : at]))
                     field = None
                 continue
             if text[at] == ")":
                 if top:
                     raise _Problem("unmatched ')'", at)
                 self.position += 1
-                return _Group(tuple(items), start)
+                return _Group(tuple(items))
             item = self._item(items, field)
             field = None
             if isinstance(item, tuple):
@@ -141,10 +137,10 @@ class _Reader:
             else:
                 items.append(self._boosted(item))
         if field is not None:
-            items.append(_Word(self.text[field[1] :], field[1]))
+            items.append(_Word(self.text[field[1] :]))
         if not top:
             raise _Problem("unclosed '('", start)
-        return _Group(tuple(items), start)
+        return _Group(tuple(items))
 
     def _item(self, items: list[_Item], field: tuple[str, int] | None) -> _Item | tuple[str, int]:
         text, at = self.text, self.position
@@ -162,11 +158,11 @@ class _Reader:
             if phrase is None:
                 raise _Problem("unclosed '\"'", at)
             self.position = phrase.end()
-            return _Quoted(phrase.group(1), int(phrase.group(2) or 1), at, name)
+            return _Quoted(phrase.group(1), int(phrase.group(2) or 1), name)
         if text[at] in "[{" and (span := _RANGE.match(text, at)):
             self.position = span.end()
             low, high = (span.group(2) or "").strip(), span.group(3).strip()
-            return _Span(low, high, span.group(1) == "[", span.group(4) == "]", at, name)
+            return _Span(low, high, span.group(1) == "[", span.group(4) == "]", name)
         if field is None and (operator := _operator(text, at)):
             self.position = operator.end()
             return _Operator(operator.group(), at)
@@ -184,13 +180,13 @@ class _Reader:
                 break
             at += 1
         self.position = at = max(at, begin + 1)
-        word, start, name = text[begin:at], (field[1] if field else begin), _field(field)
+        word, name = text[begin:at], _field(field)
         fuzzy = _FUZZY.match(text, at) if text.startswith("~", at) else None
         if fuzzy is None:
-            return _Word(word, start, name)
+            return _Word(word, name)
         self.position = fuzzy.end()
         distance = min(int(fuzzy.group(1) or 1), MAX_EDITS)
-        return _Word(word, start, name, fuzzy=(distance, int(fuzzy.group(2) or 0)))
+        return _Word(word, name, fuzzy=(distance, int(fuzzy.group(2) or 0)))
 
     def _boosted(self, item: _Item) -> _Item:
         boost = _BOOST.match(self.text, self.position)
