@@ -311,3 +311,13 @@ def test_stats_of_a_missing_index_builds_nothing(make_corpus: MakeCorpus, index_
     after = seedindex.stats(root, index_dir=index_dir)
     assert (after.files, after.passages, after.stale) == (1, 1, False)
     assert after.updated is not None
+
+
+def test_an_index_without_passages_answers_nothing(
+    make_corpus: MakeCorpus, index_dir: Path, config: Config
+) -> None:
+    root = make_corpus({"blank.txt": " \n\n "})
+    with Index.open(root, index_dir=index_dir, config=config) as ix:
+        assert ix.search("anything") == []
+        assert ix.search('"a phrase" OR pre*') == []
+        assert ix.suggest("anythign") is None

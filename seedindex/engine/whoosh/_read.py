@@ -44,7 +44,8 @@ class WhooshPostings:
         """Every passage's length, read from each segment's column at once when we can."""
         lengths: list[int] = []
         for leaf, _base in self._leaves:
-            column = column_lengths(leaf._perdoc, "text") if PATCHED else None
+            perdoc = getattr(leaf, "_perdoc", None)  # none in an index without passages
+            column = column_lengths(perdoc, "text") if PATCHED and perdoc is not None else None
             if column is not None:
                 lengths.extend(column[: leaf.doc_count_all()])
             else:
