@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 import attrs
 
@@ -22,7 +24,7 @@ from . import sources
 from ._config import Config, index_location, seeds_root
 from ._results import Explanation, Passage
 from ._searcher import Searcher
-from ._sync import Found, ProgressHook, Syncer, UpdateReport
+from ._sync import ProgressHook, Syncer, UpdateReport
 from ._version import __version__
 from .engine import ENGINES, CorruptEngineError, Engine, create_engine, open_engine
 from .errors import ConfigError, IndexDirError
@@ -30,6 +32,8 @@ from .store import IndexDirectory
 from .store.manifest import Manifest
 
 logger = logging.getLogger("seedindex")
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -104,25 +108,27 @@ class Index:
         _check_count("limit", limit)
         if per_file is not None:
             _check_count("per_file", per_file)
-        return self._reader().search(text, limit=limit, strict=strict, per_file=per_file)
+        return self._read(
+            lambda searcher: searcher.search(text, limit=limit, strict=strict, per_file=per_file)
+        )
 
     def suggest(self, text: str) -> str | None:
         """The query with unknown words replaced by their likeliest spelling in the
         index (``"humanitarain aid"`` -> ``"humanitarian aid"``), or None."""
-        return self._reader().suggest(text)
+        return self._read(lambda searcher: searcher.suggest(text))
 
     def passage_at(self, path: str, line: int) -> Passage:
         """The passage of file ``path`` (relative to the seeds) that holds ``line``."""
-        return self._reader().passage_at(path, line)
+        return self._read(lambda searcher: searcher.passage_at(path, line))
 
     def similar(self, passage: Passage, *, limit: int = 10) -> list[Passage]:
         """Passages most like ``passage`` (more like this), best first, not itself."""
         _check_count("limit", limit)
-        return self._reader().similar(passage, limit=limit)
+        return self._read(lambda searcher: searcher.similar(passage, limit=limit))
 
     def explain(self, text: str, passage: Passage) -> Explanation:
         """Why ``passage`` scores as it does for ``text``: each query term's part."""
-        return self._reader().explain(text, passage)
+        return self._read(lambda searcher: searcher.explain(text, passage))
 
     def stats(self) -> Stats:
         """Counts, size, last update and whether the seeds changed since."""
@@ -180,13 +186,18 @@ class Index:
             holder = self._lock.holder() or "another process"
             logger.info("waiting for %s to build the index", holder)
             self._lock.acquire(forever=True)
+        damaged: CorruptEngineError | None = None
         try:
             with self._writing:
                 # Another process may have built the index while this one waited.
                 self._use(self._engine or self._open_engine(warn=True))
                 self.last_write = self._sync.write(self._require_writable(), full=False)
+        except CorruptEngineError as exc:
+            damaged = exc
         finally:
             self._lock.release()
+        if damaged is not None:
+            self._rebuild_damaged(damaged)
 
     def _update_if_free(self, manifest: Manifest) -> None:
         """Bring the index up to date unless another process is already writing it."""
@@ -196,6 +207,7 @@ class Index:
         if not self._lock.acquire(wait=False):
             logger.info("another process is updating %s; searching its last state", self.location)
             return
+        damaged: CorruptEngineError | None = None
         try:
             with self._writing:
                 self.last_write = self._sync.write(
@@ -203,13 +215,21 @@ class Index:
                 )
         except IndexDirError as exc:
             logger.warning("index not updated, searching its last state: %s", exc)
+        except CorruptEngineError as exc:
+            damaged = exc
         finally:
             self._lock.release()
+        if damaged is not None:
+            self._rebuild_damaged(damaged)
 
-    def _write(self, *, full: bool, found: Found | None = None) -> UpdateReport:
-        with self._writing, self._lock:
-            self.last_write = self._sync.write(self._require_writable(), full=full, found=found)
-            return self.last_write
+    def _write(self, *, full: bool) -> UpdateReport:
+        try:
+            with self._writing, self._lock:
+                self.last_write = self._sync.write(self._require_writable(), full=full)
+        except CorruptEngineError as exc:
+            self._rebuild_damaged(exc)
+        assert self.last_write is not None
+        return self.last_write
 
     def _use(self, engine: Engine | None) -> None:
         self._engine = engine
@@ -235,11 +255,28 @@ class Index:
         assert self._engine is not None
         return self._engine
 
+    def _read(self, ask: Callable[[Searcher], T]) -> T:
+        """``ask`` the searcher; an index found damaged is rebuilt, and asked again."""
+        try:
+            return ask(self._reader())
+        except CorruptEngineError as exc:
+            self._rebuild_damaged(exc)
+        return ask(self._reader())
+
     def _reader(self) -> Searcher:
         searcher = self._searcher
         if searcher is None:
             raise IndexDirError(f"index at {self.location} is closed")
         return searcher
+
+    def _rebuild_damaged(self, problem: CorruptEngineError) -> None:
+        """The index is a cache: damaged files are replaced by a build from the seeds."""
+        logger.warning("index at %s is damaged (%s); rebuilding it", self.location, problem)
+        with self._writing, self._lock:
+            if self._engine is not None:
+                self._engine.close()
+            self._use(None)
+            self.last_write = self._sync.write(self._require_writable(), full=True)
 
 
 def _stats(

@@ -18,7 +18,7 @@ import attrs
 
 from . import sources
 from ._config import Config
-from .engine import Engine, EngineError, EngineWriter, NewPassage
+from .engine import CorruptEngineError, Engine, EngineError, EngineWriter, NewPassage
 from .errors import IndexDirError
 from .store import IndexDirectory
 from .store import manifest as _manifest
@@ -115,7 +115,7 @@ class Syncer:
             writer.cancel()
             if out is not None:
                 out.discard()
-            if isinstance(exc, OSError | EngineError):
+            if isinstance(exc, OSError | EngineError) and not isinstance(exc, CorruptEngineError):
                 raise IndexDirError(f"cannot write index at {self.directory.root}: {exc}") from exc
             raise
         try:

@@ -81,7 +81,7 @@ class WhooshEngine:
         self._views: set[_View] = set()
         self._lock = threading.Lock()
 
-    @scoped
+    @_compat.reads
     def snapshot(self) -> LocalSnapshot:
         view: _View | None = getattr(self._local, "view", None)
         if view is not None and view.epoch == self._epoch:
@@ -101,7 +101,7 @@ class WhooshEngine:
         generation: int = self._index.latest_generation()
         return generation
 
-    @scoped
+    @_compat.writes
     def writer(self, *, files: int) -> WhooshWriter:
         from ._write import FastSegmentWriter
 
@@ -143,7 +143,7 @@ class WhooshWriter:
     def __init__(self, whoosh_writer: Any) -> None:
         self._writer = whoosh_writer
 
-    @scoped
+    @_compat.writes
     def delete(self, path: str) -> None:
         self._writer.delete_by_term("path", path)
 

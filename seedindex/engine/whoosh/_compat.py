@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import gc
 import sys
+import traceback
 import types
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -97,6 +100,44 @@ def scoped(method: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         with ours():
             return method(*args, **kwargs)
+
+    return run
+
+
+def reads(method: Callable[P, R]) -> Callable[P, R]:
+    """``scoped``, for a method that reads the index: whatever Whoosh raises on damaged
+    files (a missing segment, a flipped byte: KeyError, zlib.error, EOFError...) is a
+    ``CorruptEngineError``."""
+    return _damage_as(method)
+
+
+def writes(method: Callable[P, R]) -> Callable[P, R]:
+    """``reads``, for a method that also writes: an OSError (a full disk, a read-only
+    directory) stays what it is."""
+    return _damage_as(method, keep=OSError)
+
+
+def _damage_as(method: Callable[P, R], keep: type[Exception] | None = None) -> Callable[P, R]:
+    from .. import CorruptEngineError
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with ours():
+            try:
+                return method(*args, **kwargs)
+            except CorruptEngineError:
+                raise
+            except Exception as exc:
+                if keep is not None and isinstance(exc, keep):
+                    raise
+                problem = f"{type(exc).__name__}: {exc}"
+                # Whoosh leaves files open when it fails on damaged ones: they are
+                # closed, quietly, with its exception.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ResourceWarning)
+                    traceback.clear_frames(exc.__traceback__)
+                    gc.collect()
+        raise CorruptEngineError(problem)
 
     return run
 

@@ -16,7 +16,7 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from ...ranking import Corpus
 from .. import StoredPassage
-from ._compat import PATCHED, reading_ours, scoped
+from ._compat import PATCHED, reading_ours, reads
 from ._schema import column_lengths
 
 # Distinct terms whose postings a reader keeps (each a few kilobytes at most).
@@ -55,7 +55,7 @@ class WhooshPostings:
                 )
         return lengths
 
-    @scoped
+    @reads
     def terms(self, field: str, term: str) -> tuple[list[int], list[float]]:
         key = (field, term)
         cached = self._cache.get(key)
@@ -65,7 +65,7 @@ class WhooshPostings:
             cached = self._cache[key] = self._read(field, term)
         return cached
 
-    @scoped
+    @reads
     def live(self) -> frozenset[int]:
         if self._live is None:
             self._live = frozenset(self._reader.all_doc_ids())
@@ -77,7 +77,7 @@ class WhooshPostings:
                 return
             yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
-    @scoped
+    @reads
     def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
         from whoosh import query
 
@@ -87,7 +87,7 @@ class WhooshPostings:
             self._searcher = Searcher(self._reader, fromindex=self._index)
         return set(self._searcher.docs_for_query(query.Phrase(field, list(terms), slop=slop)))
 
-    @scoped
+    @reads
     def path(self, doc: int) -> str:
         """The file a passage belongs to, from the path column (no stored fields read)."""
         if not self._paths:
@@ -100,7 +100,7 @@ class WhooshPostings:
                 return value.decode("utf-8") if isinstance(value, bytes) else str(value)
         raise IndexError(doc)
 
-    @scoped
+    @reads
     def stored(self, doc: int) -> StoredPassage:
         found = self._stored.get(doc)
         if found is None:

@@ -1,0 +1,103 @@
+"""Damaged index files (issue 19): every mutation of an index of ours is detected, and
+the index is rebuilt from the seeds or refused with a clear message; never exit 70, never
+a wrong answer."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from seedindex._cli import EXIT_INTERNAL, main
+
+TEXTS = {
+    f"doc{n}.txt": f"Title {n}\n\napples and pears number {n}\n\nmore words {n}" for n in range(30)
+}
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _zero_block(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(min(64, len(data) - middle))
+    path.write_bytes(bytes(data))
+
+
+def _flip(position: float) -> Callable[[Path], None]:
+    def flip(path: Path) -> None:
+        data = bytearray(path.read_bytes())
+        if data:
+            data[int(len(data) * position)] ^= 0x5A
+        path.write_bytes(bytes(data))
+
+    return flip
+
+
+MUTATIONS: dict[str, Callable[[Path], None]] = {
+    "delete": Path.unlink,
+    "truncate": _truncate,
+    "zero-block": _zero_block,
+    "flip-start": _flip(0.05),
+    "flip-middle": _flip(0.5),
+    "flip-end": _flip(0.95),
+}
+
+
+def _answer(seeds: Path, index_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(
+        ["query", "apples", "-n", "50", "--seeds", str(seeds), "--index-dir", str(index_dir)]
+    )
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("damage")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    for name, text in TEXTS.items():
+        (seeds / name).write_text(text)
+    index_dir = root / "index"
+    assert main(["build", "-q", "--seeds", str(seeds), "--index-dir", str(index_dir)]) == 0
+    return seeds, index_dir
+
+
+def index_files(index_dir: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(index_dir))
+        for p in index_dir.rglob("*")
+        if p.is_file() and p.name != "write.lock" and p.name != "seedindex.json"
+    )
+
+
+def test_the_mutations_reach_every_kind_of_file(pristine: tuple[Path, Path]) -> None:
+    names = index_files(pristine[1])
+    assert "manifest.json" in names
+    assert any(n.endswith(".toc") for n in names)
+    assert any(n.endswith(".seg") for n in names)
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_a_damaged_file_is_detected_and_the_answer_stays_right(
+    pristine: tuple[Path, Path],
+    tmp_path: Path,
+    mutation: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seeds, original = pristine
+    capsys.readouterr()
+    expected = _answer(seeds, original, capsys)
+    assert expected[0] == 0
+    for name in index_files(original):
+        index_dir = tmp_path / f"{mutation}-{name.replace('/', '_')}"
+        shutil.copytree(original, index_dir)
+        MUTATIONS[mutation](index_dir / name)
+        code, out = _answer(seeds, index_dir, capsys)
+        assert code != EXIT_INTERNAL, f"{mutation} of {name}"
+        assert (code, out) == expected, f"{mutation} of {name}"
+        assert _answer(seeds, index_dir, capsys) == expected, f"{mutation} of {name}, again"
