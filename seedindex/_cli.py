@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     search.set_defaults(run=_query)
 
     build = commands.add_parser("build", help="index the seeds folder from scratch")
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild an index directory whose marker is damaged (if it holds only index files)",
+    )
     build.set_defaults(run=_build)
 
     update = commands.add_parser("update", help="re-index only what changed in the seeds")
@@ -165,7 +170,7 @@ def _print_explanation(explanation: Explanation, as_json: bool) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    with _open(args) as ix:
+    with _open(args, force=args.force) as ix:
         opened = ix.last_write  # a new index is built as it is opened: not twice
         _print_report(opened if opened is not None and opened.full else ix.build())
     return EXIT_FOUND
@@ -196,7 +201,10 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _open(
-    args: argparse.Namespace, config: Config | None = None, auto_update: bool = False
+    args: argparse.Namespace,
+    config: Config | None = None,
+    auto_update: bool = False,
+    force: bool = False,
 ) -> Index:
     return Index.open(
         args.seeds,
@@ -204,6 +212,7 @@ def _open(
         config=config,
         auto_update=auto_update,
         progress=_progress_bar(args.quiet),
+        force=force,
     )
 
 

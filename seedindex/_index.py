@@ -77,20 +77,23 @@ class Index:
         config: Config | None = None,
         auto_update: bool = True,
         progress: ProgressHook | None = None,
+        force: bool = False,
     ) -> Index:
         """Open the index of ``seeds``, building it or bringing it up to date as needed.
 
         ``seeds`` defaults to ``$SEEDINDEX_SEEDS`` or the bundled seeds; the index
         lives in ``index_dir``, ``$SEEDINDEX_INDEX_DIR`` or the user cache. With
         ``auto_update=False`` an index that exists is searched as it is: only a
-        missing or unreadable one is built.
+        missing or unreadable one is built. ``force`` rebuilds an index directory whose
+        marker is damaged, when it holds nothing but an index's files (without it, such a
+        directory is refused with ``ForeignIndexError``, as any foreign one).
         """
         config = config or Config()
         root = seeds_root(seeds)
         sources.check_root(root)
         ix = cls(root, index_location(root, index_dir, config), config, progress)
         try:
-            ix._start(auto_update)
+            ix._start(auto_update, force)
         except BaseException:
             ix.close()
             raise
@@ -166,9 +169,9 @@ class Index:
 
     # -- internals -----------------------------------------------------------
 
-    def _start(self, auto_update: bool) -> None:
+    def _start(self, auto_update: bool, force: bool) -> None:
         if not self._directory.claim(
-            self.seeds, self.config, __version__, self.config.lock_timeout
+            self.seeds, self.config, __version__, self.config.lock_timeout, force=force
         ):
             self._use(self._open_engine(warn=False))
         manifest = self._sync.load_manifest()

@@ -101,3 +101,51 @@ def test_a_damaged_file_is_detected_and_the_answer_stays_right(
         assert code != EXIT_INTERNAL, f"{mutation} of {name}"
         assert (code, out) == expected, f"{mutation} of {name}"
         assert _answer(seeds, index_dir, capsys) == expected, f"{mutation} of {name}, again"
+
+
+def _marker_mutations() -> dict[str, Callable[[Path], None]]:
+    def replace_by_folder(path: Path) -> None:
+        path.unlink()
+        path.mkdir()
+        (path / "x").write_text("x")
+
+    def append_garbage(path: Path) -> None:
+        path.write_bytes(path.read_bytes() + b"\xff garbage")
+
+    return MUTATIONS | {"folder": replace_by_folder, "garbage": append_garbage}
+
+
+@pytest.mark.parametrize("mutation", sorted(_marker_mutations()))
+def test_a_damaged_marker_has_a_way_out(
+    pristine: tuple[Path, Path], tmp_path: Path, mutation: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds, original = pristine
+    capsys.readouterr()
+    expected = _answer(seeds, original, capsys)
+    index_dir = tmp_path / "index"
+    shutil.copytree(original, index_dir)
+    _marker_mutations()[mutation](index_dir / "seedindex.json")
+    where = ["--seeds", str(seeds), "--index-dir", str(index_dir)]
+    code = main(["query", "apples", "-n", "50", *where])
+    said = capsys.readouterr()
+    if code == 0:  # the damage left a marker that still reads as ours
+        assert said.out == expected[1]
+        return
+    assert code == 4
+    assert "seedindex build --force" in said.err
+    assert main(["build", "--force", "-q", *where]) == 0
+    capsys.readouterr()
+    assert _answer(seeds, index_dir, capsys) == expected
+
+
+def test_force_never_takes_a_folder_that_is_not_an_index(
+    pristine: tuple[Path, Path], tmp_path: Path
+) -> None:
+    seeds, _original = pristine
+    users = tmp_path / "mine"
+    users.mkdir()
+    (users / "manifest.json").write_text("my own")
+    (users / "thesis.txt").write_text("precious")
+    assert main(["build", "--force", "-q", "--seeds", str(seeds), "--index-dir", str(users)]) == 4
+    assert sorted(p.name for p in users.iterdir()) == ["manifest.json", "thesis.txt"]
+    assert (users / "manifest.json").read_text() == "my own"

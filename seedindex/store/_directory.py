@@ -38,25 +38,30 @@ class IndexDirectory:
     def lock(self, timeout: float) -> WriteLock:
         return WriteLock(self.root / _LOCK, timeout)
 
-    def claim(self, seeds: Path, config: Config, version: str, lock_timeout: float) -> bool:
+    def claim(
+        self, seeds: Path, config: Config, version: str, lock_timeout: float, *, force: bool = False
+    ) -> bool:
         """Make sure the directory is ours; True when the index must be built afresh.
 
         An index made by another version of seedindex, for another seeds folder or with
-        other settings is built afresh.
+        other settings is built afresh. With ``force``, so is a directory whose marker is
+        damaged but whose contents are an index's (nothing but our files).
         """
         wanted = _wanted(seeds, config, version)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            if self._ours(wanted):
+            if self._ours(wanted, force):
                 return False
             # Starting afresh (new, or another format, seeds folder or settings): one
             # process at a time, so that none clears what another is building.
             with self.lock(lock_timeout):
-                if self._ours(wanted):
+                if self._ours(wanted, force):
                     return False
                 for folder in self._engines:
                     shutil.rmtree(folder, ignore_errors=True)
                 self.manifest.unlink(missing_ok=True)
+                if self.marker.is_dir() and not self.marker.is_symlink():
+                    shutil.rmtree(self.marker)
                 write_atomically(self.marker, json.dumps(wanted))
         except FileExistsError:
             raise IndexDirError(f"index path is not a directory: {self.root}") from None
@@ -72,16 +77,36 @@ class IndexDirectory:
         wanted = _wanted(seeds, config, version)
         return marker is not None and all(marker.get(k) == v for k, v in wanted.items())
 
-    def _ours(self, wanted: dict[str, object]) -> bool:
+    def _ours(self, wanted: dict[str, object], force: bool) -> bool:
         """True when the marker is ours and as wanted; False when ours but stale or
-        absent from an empty directory; ForeignIndexError for anybody else's directory."""
+        absent from an empty directory (or, with ``force``, a damaged marker beside our
+        files only); ForeignIndexError for anybody else's directory."""
         marker = self._read_marker()
         if marker is None and self._has_others():
+            ours = self._only_ours()
+            if force and ours:
+                return False
+            if ours:
+                raise ForeignIndexError(
+                    f"the marker of the index in {self.root} ({self.marker.name}) is missing "
+                    "or damaged; nothing was changed. If this folder is a seedindex index, "
+                    f"`seedindex build --force` rebuilds it (removing {self._removed()})"
+                )
             raise ForeignIndexError(
                 f"{self.root} is not empty and was not made by seedindex; "
                 "refusing to use it (nothing in it was changed)"
             )
         return marker is not None and all(marker.get(k) == v for k, v in wanted.items())
+
+    def _only_ours(self) -> bool:
+        """Whether everything here has a name of the index's layout."""
+        names = {_LOCK, self.marker.name, self.manifest.name, *(f.name for f in self._engines)}
+        temporary = (f".{self.marker.name}.", f".{self.manifest.name}.")
+        return all(e.name in names or e.name.startswith(temporary) for e in self.root.iterdir())
+
+    def _removed(self) -> str:
+        present = [p for p in (self.marker, self.manifest, *self._engines) if p.exists()]
+        return ", ".join(p.name + ("/" if p.is_dir() else "") for p in present) or "nothing"
 
     def _has_others(self) -> bool:
         """Anything here but our lock and a marker another process is writing."""
