@@ -613,3 +613,41 @@ def test_a_query_waits_for_the_first_build_by_another_process(
     waiting.join()
     assert failed == []
     assert found == [["a.txt"]]
+
+
+def test_workers_die_with_a_killed_parent_and_free_the_lock(tmp_path: Path) -> None:
+    from seedindex.store import WriteLock
+
+    root = tmp_path / "seeds"
+    root.mkdir()
+    for n in range(600):
+        (root / f"f{n:03}.txt").write_text(f"words of file {n}\n\nand more words {n}")
+    index_dir = tmp_path / "index"
+    builder = python(
+        f"""
+        import time
+        import seedindex.engine.whoosh
+        from seedindex import Index
+        seedindex.engine.whoosh._PARALLEL_FROM_FILES = 1
+
+        def progress(done, total, passages):
+            if done == 300:
+                print("building", flush=True)
+                time.sleep(60)  # killed here, its workers running
+
+        Index.open({str(root)!r}, index_dir={str(index_dir)!r}, progress=progress)
+        """
+    )
+    assert builder.stdout is not None
+    assert builder.stdout.readline() == "building\n"
+    builder.kill()
+    builder.wait()  # not its pipes: orphaned workers would hold them open
+    builder.stdout.close()
+    assert builder.stderr is not None
+    builder.stderr.close()
+    # The workers held the lock with the parent's files; they end with it.
+    lock = WriteLock(index_dir / "write.lock", 30)
+    assert lock.acquire()
+    lock.release()
+    with Index.open(root, index_dir=index_dir) as ix:  # the next writer builds it all
+        assert len(ix.search("words", limit=2000)) == 1200

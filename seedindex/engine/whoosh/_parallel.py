@@ -7,10 +7,13 @@ without a word, and a full job queue no longer waits for ever.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
+import os
 import queue
 import signal
+import sys
 from multiprocessing.context import ForkProcess
 from typing import Any
 
@@ -22,6 +25,7 @@ from ._compat import ours
 from ._write import FastSegmentWriter, TermPoolWriting
 
 _FORK = multiprocessing.get_context("fork")
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 def _failed(tasks: list[Any]) -> EngineWriteError:
@@ -78,9 +82,14 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
     _start_method = "fork"
     _Popen = staticmethod(ForkProcess._Popen)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parent = os.getpid()
+
     def run(self) -> None:
         # Ctrl-C reaches the whole process group: the parent stops the workers itself.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with(self._parent)
         with ours():
             self._write()
 
@@ -97,6 +106,19 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
             return
         segment = writer._finalize_segment()
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when its parent dies (killed, say): an orphan would hold the
+    index's write lock, inherited with the parent's files, for ever."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl: the check below still runs
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 class FastMpWriter(TermPoolWriting, MpWriter):  # type: ignore[misc]
