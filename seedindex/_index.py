@@ -189,18 +189,9 @@ class Index:
             holder = self._lock.holder() or "another process"
             logger.info("waiting for %s to build the index", holder)
             self._lock.acquire(forever=True)
-        damaged: CorruptEngineError | None = None
-        try:
-            with self._writing:
-                # Another process may have built the index while this one waited.
-                self._use(self._engine or self._open_engine(warn=True))
-                self.last_write = self._sync.write(self._require_writable(), full=False)
-        except CorruptEngineError as exc:
-            damaged = exc
-        finally:
-            self._lock.release()
-        if damaged is not None:
-            self._rebuild_damaged(damaged)
+        # Another process may have built the index while this one waited.
+        self._use(self._engine or self._open_engine(warn=True))
+        self._write_locked(lambda engine: self._sync.write(engine, full=False))
 
     def _update_if_free(self, manifest: Manifest) -> None:
         """Bring the index up to date unless another process is already writing it."""
@@ -210,29 +201,33 @@ class Index:
         if not self._lock.acquire(wait=False):
             logger.info("another process is updating %s; searching its last state", self.location)
             return
+        try:
+            self._write_locked(
+                lambda engine: self._sync.write(engine, full=False, found=(manifest, changes))
+            )
+        except IndexDirError as exc:
+            logger.warning("index not updated, searching its last state: %s", exc)
+
+    def _write(self, *, full: bool) -> UpdateReport:
+        with self._writing:  # threads first, then processes
+            self._lock.acquire()
+            self._write_locked(lambda engine: self._sync.write(engine, full=full))
+        assert self.last_write is not None
+        return self.last_write
+
+    def _write_locked(self, write: Callable[[Engine], UpdateReport]) -> None:
+        """Run ``write`` with the write lock the caller took; an index found damaged on
+        the way is rebuilt from the seeds once the lock is let go."""
         damaged: CorruptEngineError | None = None
         try:
             with self._writing:
-                self.last_write = self._sync.write(
-                    self._require_writable(), full=False, found=(manifest, changes)
-                )
-        except IndexDirError as exc:
-            logger.warning("index not updated, searching its last state: %s", exc)
+                self.last_write = write(self._require_writable())
         except CorruptEngineError as exc:
             damaged = exc
         finally:
             self._lock.release()
         if damaged is not None:
             self._rebuild_damaged(damaged)
-
-    def _write(self, *, full: bool) -> UpdateReport:
-        try:
-            with self._writing, self._lock:
-                self.last_write = self._sync.write(self._require_writable(), full=full)
-        except CorruptEngineError as exc:
-            self._rebuild_damaged(exc)
-        assert self.last_write is not None
-        return self.last_write
 
     def _use(self, engine: Engine | None) -> None:
         self._engine = engine

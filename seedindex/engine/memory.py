@@ -7,6 +7,7 @@ keep the state they started with, so every search sees one commit.
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -95,8 +96,6 @@ class _Postings:
         return range(len(self._state.records))
 
     def terms_from(self, field: str, start: str) -> Iterator[str]:
-        import bisect
-
         terms = self._terms[field]
         return iter(terms[bisect.bisect_left(terms, start) :])
 
