@@ -130,7 +130,7 @@ class _Reader:
                     raise _Problem("unmatched ')'", at)
                 self.position += 1
                 return _Group(tuple(items))
-            item = self._item(items, field)
+            item = self._item(field)
             field = None
             if isinstance(item, tuple):
                 field = item
@@ -142,7 +142,7 @@ class _Reader:
             raise _Problem("unclosed '('", start)
         return _Group(tuple(items))
 
-    def _item(self, items: list[_Item], field: tuple[str, int] | None) -> _Item | tuple[str, int]:
+    def _item(self, field: tuple[str, int] | None) -> _Item | tuple[str, int]:
         text, at = self.text, self.position
         name = field[0] if field else None
         if text[at] == "(":
