@@ -18,8 +18,41 @@ import Stemmer
 # Longer "words" are data (hashes, base64), not language: they are not indexed.
 MAX_WORD_CHARS = 64
 
-_WORD = re.compile(r"\w+(?:['’ʼ‘]\w+)*")
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'"})
+# Combining marks (accents written apart, vowel signs, Arabic harakat, kana voicing)
+# and invisible joiners (zero-width space, non-joiner and joiner, soft hyphen, word
+# joiner, byte order mark) belong to the word they stand in.
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+    "\u06d6-\u06ed\u0900-\u0963\u0966-\u0d7f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+    "\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f"
+)
+_INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"
+_LETTERS = rf"[\w{_MARKS}][\w{_MARKS}{_INVISIBLE}]*"
+# Words are runs of letters (with their marks), joined across apostrophes; a symbol
+# such as an emoji is a word of its own.
+_SYMBOL = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]\uFE0F?"
+_WORD = re.compile(rf"{_LETTERS}(?:['’ʼ‘]{_LETTERS})*|{_SYMBOL}")
+_FOLDED_CHARS = str.maketrans(
+    {
+        "’": "'",
+        "ʼ": "'",
+        "‘": "'",
+        "\u00ad": None,
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\u2060": None,
+        "\ufeff": None,
+        "\ufe0f": None,
+        "\u0640": None,
+    }
+)
+# Accents are folded only on letters of these scripts (below U+0530: Latin, Greek,
+# Cyrillic; and Latin Extended Additional); elsewhere a mark is part of the letter
+# (a Devanagari vowel sign, a kana voicing mark), except Arabic's optional harakat.
+_FOLDED_BELOW = "\u0530"
+_LATIN_EXTENDED = ("\u1e00", "\u1eff")
+_HARAKAT = frozenset(chr(c) for c in [*range(0x064B, 0x0660), 0x0670])
 # Its own cache (10,000 words) would only hold words ``_TERMS`` holds already.
 _STEMMER = Stemmer.Stemmer("english", 0)
 
@@ -122,15 +155,22 @@ def term(word: str) -> str:
 
 
 def normalize(word: str) -> str:
-    """Case folded, accent free, NFKC text with ASCII apostrophes."""
+    """Case folded NFKC text with ASCII apostrophes and no invisible joiners; accents
+    folded on Latin, Greek and Cyrillic letters, Arabic harakat and tatweel dropped."""
     if word.isascii():  # most words: NFKC and case folding only lower their letters
         return word.lower()
-    folded = unicodedata.normalize("NFKC", word).casefold().translate(_APOSTROPHES)
+    folded = unicodedata.normalize("NFKC", word.translate(_FOLDED_CHARS)).casefold()
     if folded.isascii():
         return folded
-    decomposed = unicodedata.normalize("NFKD", folded)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    kept: list[str] = []
+    foldable = False
+    for char in unicodedata.normalize("NFKD", folded):
+        if not unicodedata.combining(char):
+            foldable = char < _FOLDED_BELOW or _LATIN_EXTENDED[0] <= char <= _LATIN_EXTENDED[1]
+            kept.append(char)
+        elif not foldable and char not in _HARAKAT:
+            kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 #: The stop words as index terms.

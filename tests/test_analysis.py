@@ -73,3 +73,42 @@ def test_term_cache_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(cache._previous) <= 2
     # "Running" came back from the previous generation; "cafés" was dropped with it
     assert stemmed == ["running", "cafes", "educational", "iran's", "cafes"]
+
+
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("e\u0301cole", "école"),  # NFD in the file, NFC typed
+        ("zero\u200bwidthword", "zerowidthword"),
+        ("soft\u00adhyphen", "softhyphen"),
+        ("jo\u200dined", "joined"),
+        ("b\ufeffom", "bom"),
+        ("كَتَبَ", "كتب"),  # Arabic harakat
+        ("كــتب", "كتب"),  # tatweel
+    ],
+)
+def test_a_word_written_with_marks_or_invisible_characters_is_the_word(
+    written: str, typed: str
+) -> None:
+    assert terms_of(written) == terms_of(typed)
+    text = f"x {written} y"
+    (token,) = list(tokens(text))[1:2]
+    assert text[token.start : token.end] == written  # offsets into the text as written
+
+
+def test_emoji_are_terms_and_other_scripts_keep_their_marks() -> None:
+    assert terms_of("launch 🚀 now") == ["launch", "🚀", "now"]
+    assert terms_of("हिन्दी") == ["हिन्दी"]  # vowel signs are part of the letters
+    assert terms_of("パン") != terms_of("ハン")  # so is kana voicing
+    assert terms_of("Ωμέγα Привет") == ["ωμεγα", "привет"]  # Greek and Cyrillic fold
+
+
+_SCRIPTS = st.sampled_from(
+    ["école", "naïve", "Ωμέγα", "Ёлка", "كَتَبَ", "हिन्दी", "パン", "Straße", "Ærø", "ñandú"]
+)
+
+
+@given(_SCRIPTS, st.sampled_from(["NFC", "NFD", "NFKC", "NFKD"]))
+def test_a_word_in_any_canonical_form_is_one_term(word: str, form: str) -> None:
+    written = unicodedata.normalize(form, word)  # type: ignore[arg-type]
+    assert terms_of(written) == terms_of(word)
