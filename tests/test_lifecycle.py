@@ -651,3 +651,68 @@ def test_workers_die_with_a_killed_parent_and_free_the_lock(tmp_path: Path) -> N
     lock.release()
     with Index.open(root, index_dir=index_dir) as ix:  # the next writer builds it all
         assert len(ix.search("words", limit=2000)) == 1200
+
+
+KILL_POINTS = {
+    "while adding passages": (
+        "import seedindex.engine.whoosh as w\n"
+        "added = w.WhooshWriter.add\n"
+        "calls = []\n"
+        "def add(self, *args, **kwargs):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 200:\n"
+        "        os._exit(9)\n"
+        "    return added(self, *args, **kwargs)\n"
+        "w.WhooshWriter.add = add\n"
+    ),
+    "before the engine commits": (
+        "import seedindex.engine.whoosh as w\n"
+        "w.WhooshWriter.commit = lambda self, **kwargs: os._exit(9)\n"
+    ),
+    "between the commit and the manifest": (
+        "from seedindex.store import manifest\n"
+        "manifest.ManifestWriter.save = lambda self, *args: os._exit(9)\n"
+    ),
+    "while the manifest replaces the old one": (
+        "import seedindex._fs as fs\n"
+        "fs.os = type('Os', (), {'replace': staticmethod(lambda *a: os._exit(9)),"
+        " 'getpid': os.getpid, 'fsync': os.fsync})\n"
+    ),
+}
+
+
+def normal_files(index_dir: Path) -> list[str]:
+    """What is left in an index directory beside the files of a committed index."""
+    kept = {"seedindex.json", "manifest.json", "write.lock", "whoosh", "whoosh/passages_WRITELOCK"}
+    return [
+        name
+        for name in sorted(str(p.relative_to(index_dir)) for p in index_dir.rglob("*"))
+        if name not in kept
+        and not (name.startswith("whoosh/_passages_") and name.endswith(".toc"))
+        and not (name.startswith("whoosh/passages_") and name.endswith(".seg"))
+    ]
+
+
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_the_next_writer_clears_what_a_killed_one_left(tmp_path: Path, point: str) -> None:
+    root = tmp_path / "seeds"
+    root.mkdir()
+    for n in range(600):
+        (root / f"f{n:03}.txt").write_text(f"alpha {n}\n\nwords {n}")
+    index_dir = tmp_path / "index"
+    Index.open(root, index_dir=index_dir).close()
+    for n in range(0, 600, 2):
+        (root / f"f{n:03}.txt").write_text(f"beta {n}\n\nwords {n}")
+    killed = python(
+        "import os\nimport seedindex.engine.whoosh\n"
+        "seedindex.engine.whoosh._PARALLEL_FROM_FILES = 1\n"
+        + KILL_POINTS[point]
+        + f"from seedindex import Index\nIndex.open({str(root)!r}, index_dir={str(index_dir)!r})\n"
+    )
+    killed.communicate()
+    assert killed.returncode == 9  # it died at that point
+    assert normal_files(index_dir) != []  # and left something behind
+    with Index.open(root, index_dir=index_dir) as ix:  # the next writer
+        found = {h.path for h in ix.search("beta", limit=1000)}
+        assert found == {f"f{n:03}.txt" for n in range(0, 600, 2)}
+    assert normal_files(index_dir) == []
