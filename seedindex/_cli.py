@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -137,7 +138,7 @@ def _query(args: argparse.Namespace) -> int:
             args.text, limit=args.limit, strict=args.strict, per_file=args.per_file
         )
         for passage in passages:
-            print(_as_json(passage) if args.json else _as_text(passage))
+            print(_as_json(passage) if args.json else _as_text(passage, config.highlight))
             if args.explain:
                 _print_explanation(ix.explain(args.text, passage), args.json)
         if len(passages) < _FEW:
@@ -152,7 +153,7 @@ def _similar(args: argparse.Namespace) -> int:
         path, line = args.place
         passages = ix.similar(ix.passage_at(path, line), limit=args.limit)
         for passage in passages:
-            print(_as_json(passage) if args.json else _as_text(passage))
+            print(_as_json(passage) if args.json else _as_text(passage, ix.config.highlight))
     return EXIT_FOUND if passages else EXIT_NOTHING
 
 
@@ -229,16 +230,27 @@ def _as_json(passage: Passage) -> str:
     return json.dumps(attrs.asdict(passage), ensure_ascii=False)
 
 
-def _as_text(passage: Passage) -> str:
-    where = f"{passage.path}:{passage.line}"
+def _as_text(passage: Passage, marker: tuple[str, str]) -> str:
+    where = f"{_printable(passage.path)}:{passage.line}"
     width = max(40, shutil.get_terminal_size().columns)
+    pieces = re.split("(" + "|".join(map(re.escape, marker)) + ")", passage.highlights)
+    shown = "".join(p if p in marker else _printable(p) for p in pieces)
     body = textwrap.fill(
-        " ".join(passage.highlights.split()),
+        " ".join(shown.split()),
         width=width,
         initial_indent="    ",
         subsequent_indent="    ",
     )
     return f"{where}  {passage.score:.2f}\n{body}\n"
+
+
+# Control characters of a document would drive the terminal (retitle it, hide text):
+# they are shown as escapes. Tabs and newlines are white space.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _is_terminal(stream: TextIO) -> bool:

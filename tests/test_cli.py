@@ -182,3 +182,18 @@ def test_each_run_of_main_warns_once(
         where = ["--seeds", str(root), "--index-dir", str(tmp_path / f"index{run_number}")]
         assert main(["query", "apples", *where]) == 0
         assert capsys.readouterr().err.count("skipped b.txt") == 1
+
+
+def test_control_characters_of_documents_never_reach_the_terminal(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    hostile = "apples \x1b]0;owned\x07 and \x1b[8mhidden\x1b[0m\tpears\x9b"
+    root = make_corpus({"a.txt": hostile})
+    where = ["--seeds", str(root), "--index-dir", str(index_dir)]
+    plain = run("query", "apples", "--color", "always", *where)
+    assert plain.returncode == 0, plain.stderr
+    shown = plain.stdout.replace("\x1b[1;33m", "").replace("\x1b[0m", "")
+    assert not any(c in shown for c in "\x1b\x07\x9b")
+    assert "\\x1b]0;owned\\x07" in shown
+    as_json = run("query", "apples", "--json", *where)
+    assert json.loads(as_json.stdout.splitlines()[0])["text"] == hostile  # data kept exact

@@ -114,6 +114,8 @@ def read_bytes(tmp_path: Path, data: bytes) -> Document | Skipped:
         (codecs.BOM_UTF8 + "bom é".encode(), "bom é"),
         (codecs.BOM_UTF16_LE + "utf16 é".encode("utf-16-le"), "utf16 é"),
         (codecs.BOM_UTF16_BE + "utf16 é".encode("utf-16-be"), "utf16 é"),
+        (codecs.BOM_UTF32_LE + "utf32 é".encode("utf-32-le"), "utf32 é"),
+        (codecs.BOM_UTF32_BE + "utf32 é".encode("utf-32-be"), "utf32 é"),
         (b"", ""),
     ],
 )

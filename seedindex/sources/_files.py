@@ -14,6 +14,7 @@ from .._config import Config
 from ..errors import SeedsError
 
 _BINARY_PROBE = 8192
+_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # before UTF-16's: LE starts alike
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -171,10 +172,16 @@ def read(source: SourceFile) -> Document | Skipped:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (a byte order mark is dropped), or UTF-16 when it starts with its BOM.
+    """UTF-8 (a byte order mark is dropped), or UTF-32 or UTF-16 when it starts with
+    its BOM.
 
     Raises ValueError saying why the bytes are not text.
     """
+    if data.startswith(_UTF32_BOMS):
+        try:
+            return data.decode("utf-32")
+        except UnicodeDecodeError:
+            raise ValueError("not valid UTF-32 despite its byte order mark") from None
     if data.startswith(_UTF16_BOMS):
         try:
             return data.decode("utf-16")
