@@ -34,6 +34,8 @@ from .store.manifest import Manifest
 logger = logging.getLogger("seedindex")
 
 T = TypeVar("T")
+# Reads of an index that fails before it is taken for damaged.
+_READ_ATTEMPTS = 3
 
 
 @attrs.frozen
@@ -191,6 +193,9 @@ class Index:
             self._lock.acquire(forever=True)
         # Another process may have built the index while this one waited.
         self._use(self._engine or self._open_engine(warn=True))
+        if self._engine is not None and not auto_update:
+            self._lock.release()  # there is an index now: searched as it is
+            return
         self._write_locked(lambda engine: self._sync.write(engine, full=False))
 
     def _update_if_free(self, manifest: Manifest) -> None:
@@ -234,12 +239,13 @@ class Index:
         self._searcher = None if engine is None else Searcher(engine, self.config)
 
     def _open_engine(self, *, warn: bool) -> Engine | None:
-        try:
-            return open_engine(self.config.engine, self._directory.engine)
-        except CorruptEngineError as exc:
-            if warn:
-                logger.warning("index at %s is damaged (%s); rebuilding it", self.location, exc)
-            return None
+        for attempt in range(_READ_ATTEMPTS):  # (a commit may remove what was just listed)
+            try:
+                return open_engine(self.config.engine, self._directory.engine)
+            except CorruptEngineError as exc:
+                if attempt == _READ_ATTEMPTS - 1 and warn:
+                    logger.warning("index at %s is damaged (%s); rebuilding it", self.location, exc)
+        return None
 
     def _require_writable(self) -> Engine:
         """The engine, made empty when there is none yet."""
@@ -254,11 +260,19 @@ class Index:
         return self._engine
 
     def _read(self, ask: Callable[[Searcher], T]) -> T:
-        """``ask`` the searcher; an index found damaged is rebuilt, and asked again."""
-        try:
-            return ask(self._reader())
-        except CorruptEngineError as exc:
-            self._rebuild_damaged(exc)
+        """``ask`` the searcher; an index found damaged is rebuilt, and asked again.
+
+        A reader that opened while a writer committed may find files the commit has just
+        removed: before anything is called damaged, it reads the newest commit again.
+        """
+        for _attempt in range(_READ_ATTEMPTS):
+            try:
+                return ask(self._reader())
+            except CorruptEngineError as exc:
+                problem = exc
+            if self._engine is not None:
+                self._engine.refresh()
+        self._rebuild_damaged(problem)
         return ask(self._reader())
 
     def _reader(self) -> Searcher:
