@@ -122,21 +122,23 @@ def _damage_as(method: Callable[P, R], keep: type[Exception] | None = None) -> C
 
     @functools.wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with ours():
-            try:
-                return method(*args, **kwargs)
-            except CorruptEngineError:
+        token = _OURS.set(True)  # ours(), without a context manager's cost on the query path
+        try:
+            return method(*args, **kwargs)
+        except CorruptEngineError:
+            raise
+        except Exception as exc:
+            if keep is not None and isinstance(exc, keep):
                 raise
-            except Exception as exc:
-                if keep is not None and isinstance(exc, keep):
-                    raise
-                problem = f"{type(exc).__name__}: {exc}"
-                # Whoosh leaves files open when it fails on damaged ones: they are
-                # closed, quietly, with its exception.
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ResourceWarning)
-                    traceback.clear_frames(exc.__traceback__)
-                    gc.collect()
+            problem = f"{type(exc).__name__}: {exc}"
+            # Whoosh leaves files open when it fails on damaged ones: they are closed,
+            # quietly, with its exception.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                traceback.clear_frames(exc.__traceback__)
+                gc.collect()
+        finally:
+            _OURS.reset(token)
         raise CorruptEngineError(problem)
 
     return run

@@ -55,15 +55,9 @@ class WhooshPostings:
                 )
         return lengths
 
-    @reads
     def terms(self, field: str, term: str) -> tuple[list[int], list[float]]:
-        key = (field, term)
-        cached = self._cache.get(key)
-        if cached is None:
-            if len(self._cache) > _POSTINGS_CACHE:
-                self._cache.clear()
-            cached = self._cache[key] = self._read(field, term)
-        return cached
+        cached = self._cache.get((field, term))
+        return self._read(field, term) if cached is None else cached
 
     @reads
     def live(self) -> frozenset[int]:
@@ -100,21 +94,23 @@ class WhooshPostings:
                 return value.decode("utf-8") if isinstance(value, bytes) else str(value)
         raise IndexError(doc)
 
-    @reads
     def stored(self, doc: int) -> StoredPassage:
         found = self._stored.get(doc)
-        if found is None:
-            if len(self._stored) >= _STORED_CACHE:
-                self._stored.clear()
-            fields = self._reader.stored_fields(doc)
-            found = self._stored[doc] = StoredPassage(
-                path=fields["path"],
-                start=fields["start"],
-                end=fields["end"],
-                line=fields["line"],
-                end_line=fields["end_line"],
-                text=fields["text"],
-            )
+        return self._read_stored(doc) if found is None else found
+
+    @reads
+    def _read_stored(self, doc: int) -> StoredPassage:
+        if len(self._stored) >= _STORED_CACHE:
+            self._stored.clear()
+        fields = self._reader.stored_fields(doc)
+        found = self._stored[doc] = StoredPassage(
+            path=fields["path"],
+            start=fields["start"],
+            end=fields["end"],
+            line=fields["line"],
+            end_line=fields["end_line"],
+            text=fields["text"],
+        )
         return found
 
     def close(self) -> None:
@@ -123,7 +119,10 @@ class WhooshPostings:
         else:
             self._reader.close()
 
+    @reads
     def _read(self, field: str, term: str) -> tuple[list[int], list[float]]:
+        if len(self._cache) > _POSTINGS_CACHE:
+            self._cache.clear()
         ids: list[int] = []
         frequencies: list[float] = []
         for leaf, base in self._leaves:
@@ -137,6 +136,7 @@ class WhooshPostings:
                 if doc not in deleted:
                     ids.append(base + doc)
                     frequencies.append(frequency)
+        self._cache[(field, term)] = (ids, frequencies)
         return ids, frequencies
 
 
