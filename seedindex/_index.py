@@ -244,8 +244,11 @@ class Index:
                 return open_engine(self.config.engine, self._directory.engine)
             except CorruptEngineError as exc:
                 if attempt == _READ_ATTEMPTS - 1 and warn:
-                    logger.warning("index at %s is damaged (%s); rebuilding it", self.location, exc)
+                    self._say_damaged(exc)
         return None
+
+    def _say_damaged(self, problem: CorruptEngineError) -> None:
+        logger.warning("index at %s is damaged (%s); rebuilding it", self.location, problem)
 
     def _require_writable(self) -> Engine:
         """The engine, made empty when there is none yet."""
@@ -283,7 +286,7 @@ class Index:
 
     def _rebuild_damaged(self, problem: CorruptEngineError) -> None:
         """The index is a cache: damaged files are replaced by a build from the seeds."""
-        logger.warning("index at %s is damaged (%s); rebuilding it", self.location, problem)
+        self._say_damaged(problem)
         with self._writing, self._lock:
             if self._engine is not None:
                 self._engine.close()
