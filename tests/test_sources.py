@@ -104,7 +104,7 @@ def read_bytes(tmp_path: Path, data: bytes) -> Document | Skipped:
     target = tmp_path / "f.txt"
     target.write_bytes(data)
     (source,) = files(tmp_path)
-    return read(source)
+    return read(source, Config().max_file_bytes)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_file_removed_between_listing_and_reading(tmp_path: Path) -> None:
     (tmp_path / "gone.txt").write_text("x")
     (source,) = files(tmp_path)
     (tmp_path / "gone.txt").unlink()
-    result = read(source)
+    result = read(source, Config().max_file_bytes)
     assert isinstance(result, Skipped)
     assert "cannot read" in result.reason
 
@@ -153,8 +153,8 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     def deny(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("builtins.open", deny)
-    result = read(source)
+    monkeypatch.setattr(os, "open", deny)
+    result = read(source, Config().max_file_bytes)
     assert isinstance(result, Skipped)
     assert result.reason == "cannot read: Permission denied"
 
@@ -168,3 +168,89 @@ def test_files_over_the_size_limit_are_skipped(make_corpus: MakeCorpus) -> None:
 def test_decode_reports_where_utf8_breaks() -> None:
     with pytest.raises(ValueError, match="offset 2"):
         decode(b"ok\xff")
+
+
+# Races between the walk and the read, made deterministic: the file is swapped after
+# the walk saw it and before it is read.
+
+
+def test_a_file_swapped_for_a_link_after_the_walk_is_not_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the seeds")
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "a.txt").write_text("mine")
+    (source,) = files(seeds)
+    (seeds / "a.txt").unlink()
+    (seeds / "a.txt").symlink_to(secret)
+    result = read(source, 1000)
+    assert isinstance(result, Skipped)
+    assert "symbolic link" in result.reason
+
+
+def test_a_file_swapped_for_another_file_after_the_walk_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("mine")
+    (tmp_path / "b.txt").write_text("other")
+    (source, _other) = files(tmp_path)
+    os.replace(tmp_path / "b.txt", tmp_path / "a.txt")
+    result = read(source, 1000)
+    assert isinstance(result, Skipped)
+    assert "replaced" in result.reason
+
+
+def test_a_file_swapped_for_a_pipe_is_skipped_without_waiting(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("mine")
+    (source,) = files(tmp_path)
+    (tmp_path / "a.txt").unlink()
+    os.mkfifo(tmp_path / "a.txt")  # no writer: a blocking open would wait for ever
+    result = read(source, 1000)
+    assert isinstance(result, Skipped)
+    assert "not a regular file" in result.reason
+
+
+def test_a_file_that_grows_past_the_cap_after_the_walk_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("small")
+    (source,) = files(tmp_path)
+    with open(tmp_path / "a.txt", "a") as handle:
+        handle.write("x" * 5000)
+    result = read(source, 1000)
+    assert isinstance(result, Skipped)
+    assert result.reason == "larger than 1000 bytes"
+
+
+def test_a_file_read_records_the_stat_it_was_read_with(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("small")
+    (source,) = files(tmp_path)
+    with open(tmp_path / "a.txt", "a") as handle:
+        handle.write(" and more")
+    document = read(source, 1000)
+    assert isinstance(document, Document)
+    assert document.text == "small and more"
+    assert document.source.size == len("small and more")
+
+
+def test_a_link_inside_the_seeds_is_read_through_its_target(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"real.txt": "target text"})
+    (root / "link.txt").symlink_to(root / "real.txt")
+    by_path = {f.path: f for f in files(root)}
+    document = read(by_path["link.txt"], 1000)
+    assert isinstance(document, Document)
+    assert document.text == "target text"
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() + 50
+    folder = str(tmp_path)
+    for _ in range(depth):  # not Path.mkdir(parents=True), nor rmtree below: they recurse
+        folder += "/d"
+        os.mkdir(folder)
+    Path(folder, "deep.txt").write_text("at the bottom")
+    try:
+        assert paths(tmp_path) == ["d/" * depth + "deep.txt"]
+    finally:
+        os.remove(Path(folder, "deep.txt"))
+        for _ in range(depth):
+            os.rmdir(folder)
+            folder = os.path.dirname(folder)

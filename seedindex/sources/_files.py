@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -26,6 +27,11 @@ class SourceFile:
     location: str  # where to open it (a str: a Path per file costs a scan dearly)
     size: int
     mtime_ns: int
+    # Which file the walk saw, so that a file swapped before it is read is told apart,
+    # and when its mode or owner last changed (a file unreadable once is tried again).
+    device: int = 0
+    inode: int = 0
+    ctime_ns: int = 0
 
 
 @attrs.frozen
@@ -47,10 +53,11 @@ class Skipped:
 
 def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
     """Every document file under ``root`` in path order, and what is left out, one at
-    a time: a folder of any size is walked without a list of its files in memory."""
+    a time: a folder of any size or depth is walked without a list of its files in
+    memory (and without recursion)."""
     root_stat = check_root(root)
     seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
-    return _walk(str(root), "", root.resolve(), seen_dirs, config)
+    return _walk(str(root), root.resolve(), seen_dirs, config)
 
 
 def check_root(root: Path) -> os.stat_result:
@@ -67,43 +74,54 @@ def check_root(root: Path) -> os.stat_result:
 
 
 def _walk(
-    folder: str, prefix: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
+    root: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
 ) -> Iterator[SourceFile | Skipped]:
     """The document files depth first in path order, and what is left out; hidden
-    names are passed over."""
+    names are passed over. A stack of the folders being listed stands for recursion."""
     try:
-        keys = _listing(folder)
+        stack = [(os.path.join(root, ""), "", _listing(root))]
     except OSError as exc:
-        if not prefix:
-            raise SeedsError(f"cannot list seeds folder {folder}: {exc.strerror}") from None
-        yield Skipped(prefix.rstrip("/"), f"cannot list folder: {exc.strerror}")
-        return
-    base = os.path.join(folder, "")
-    for key in keys:
+        raise SeedsError(f"cannot list seeds folder {root}: {exc.strerror}") from None
+    while stack:
+        base, prefix, keys = stack[-1]
+        key = next(keys, None)
+        if key is None:
+            stack.pop()
+            continue
         name = key.removesuffix("/")
         rel = prefix + name
         if name == key and not rel.lower().endswith(config.extensions):
             continue
         location = base + name
-        st = _stat(location, rel, real_root, config)
-        if isinstance(st, Skipped):
-            yield st
-        elif stat.S_ISREG(st.st_mode):
+        found = _stat(location, rel, real_root, config)
+        if isinstance(found, Skipped):
+            yield found
+            continue
+        st, location = found
+        if stat.S_ISREG(st.st_mode):
             if st.st_size > config.max_file_bytes:
                 yield Skipped(rel, f"larger than {config.max_file_bytes} bytes")
             else:
-                yield SourceFile(rel, location, st.st_size, st.st_mtime_ns)
+                yield SourceFile(
+                    rel, location, st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino, st.st_ctime_ns
+                )
         elif stat.S_ISDIR(st.st_mode):
             if (st.st_dev, st.st_ino) in seen_dirs:
                 yield Skipped(rel, "folder already visited (symbolic link loop)")
                 continue
             seen_dirs.add((st.st_dev, st.st_ino))
-            yield from _walk(location, rel + "/", real_root, seen_dirs, config)
+            try:
+                stack.append((os.path.join(location, ""), rel + "/", _listing(location)))
+            except OSError as exc:
+                yield Skipped(rel, f"cannot list folder: {exc.strerror}")
 
 
 def _listing(folder: str) -> Iterator[str]:
     """The names in ``folder``, a folder's with a slash, in path order: held as one
-    string while walked (a list of 50,000 names would cost 4 MB, the string 1 MB)."""
+    string while walked (a list of 50,000 names would cost 4 MB, the string 1 MB).
+
+    Raises OSError when the folder cannot be listed.
+    """
     with os.scandir(folder) as entries:
         keys = [_path_order(e) for e in entries if not e.name.startswith(".")]
     keys.sort()
@@ -127,25 +145,29 @@ def _path_order(entry: os.DirEntry[str]) -> str:
         return entry.name
 
 
-def _stat(location: str, rel: str, real_root: Path, config: Config) -> os.stat_result | Skipped:
-    """What ``location`` is (through a symbolic link), or why it is left out."""
+def _stat(
+    location: str, rel: str, real_root: Path, config: Config
+) -> tuple[os.stat_result, str] | Skipped:
+    """What ``location`` is and where to open it (a symbolic link's target, so that
+    the read need not follow links), or why it is left out."""
     try:
         st = os.lstat(location)
     except OSError as exc:  # gone since it was listed
         return Skipped(rel, f"cannot read: {exc.strerror}")
     # Plain names that are no links (nearly all) need no closer look.
     if rel.isascii() and not stat.S_ISLNK(st.st_mode):
-        return st
+        return st, location
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
         return Skipped(_printable(rel), "file name is not valid UTF-8")
+    if not stat.S_ISLNK(st.st_mode):
+        return st, location
     try:
-        if stat.S_ISLNK(st.st_mode):
-            target = Path(location).resolve(strict=True)
-            if not config.follow_external_links and not target.is_relative_to(real_root):
-                return Skipped(rel, "symbolic link points outside the seeds folder")
-        return os.stat(location)
+        target = Path(location).resolve(strict=True)
+        if not config.follow_external_links and not target.is_relative_to(real_root):
+            return Skipped(rel, "symbolic link points outside the seeds folder")
+        return os.stat(target), str(target)
     except (OSError, RuntimeError) as exc:
         return Skipped(rel, f"cannot follow: {getattr(exc, 'strerror', None) or exc}")
 
@@ -154,13 +176,37 @@ def _printable(rel: str) -> str:
     return rel.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def read(source: SourceFile) -> Document | Skipped:
-    """Read one file as text, or say why it cannot be."""
+# Opened without following a link (the walk resolved links and checked where they
+# lead), and without waiting for a writer should the file have become a pipe.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
+_READ_CHUNK = 1 << 20
+
+
+def read(source: SourceFile, max_bytes: int) -> Document | Skipped:
+    """Read one file as text, or say why it cannot be.
+
+    The file read is the one the walk saw: a file swapped since (for a link, a pipe, a
+    device or another file) is skipped, and no more than ``max_bytes`` are read.
+    """
     try:
-        with open(source.location, "rb") as handle:
-            data = handle.read()
+        fd = os.open(source.location, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return Skipped(source.path, "became a symbolic link after the folder was walked")
+        return Skipped(source.path, f"cannot read: {exc.strerror or exc}")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return Skipped(source.path, "not a regular file when read")
+        if source.inode and (st.st_dev, st.st_ino) != (source.device, source.inode):
+            return Skipped(source.path, "replaced by another file while the folder was walked")
+        data = _read_at_most(fd, max_bytes + 1)
     except OSError as exc:
         return Skipped(source.path, f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        return Skipped(source.path, f"larger than {max_bytes} bytes")
     try:
         text = decode(data)
     except ValueError as exc:
@@ -168,10 +214,24 @@ def read(source: SourceFile) -> Document | Skipped:
     import hashlib  # here: a query on an unchanged folder reads and hashes nothing
 
     digest = hashlib.sha256(data).hexdigest()
-    return Document(attrs.evolve(source, size=len(data)), text, digest)
+    # The stat of the file as opened: a change after it is seen by the next update.
+    read_as = attrs.evolve(source, size=len(data), mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)
+    return Document(read_as, text, digest)
 
 
-def decode(data: bytes) -> str:
+def _read_at_most(fd: int, limit: int) -> bytearray:
+    """Up to ``limit`` bytes, in one buffer (a list of chunks joined would hold the
+    file twice)."""
+    data = bytearray()
+    while len(data) < limit:
+        chunk = os.read(fd, min(limit - len(data), _READ_CHUNK))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def decode(data: bytes | bytearray) -> str:
     """UTF-8 (a byte order mark is dropped), or UTF-32 or UTF-16 when it starts with
     its BOM.
 

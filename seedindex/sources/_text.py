@@ -24,6 +24,9 @@ _MAX_RUN = 10_000
 # A first paragraph of at most this many words, followed by more, is the title.
 _TITLE_WORDS = 20
 
+# Paragraphs shorter than this many characters a word are counted the quick way.
+_QUICK_CHARS_PER_WORD = 32
+
 _LINE = re.compile(r"[^\n]*(?:\n|$)")
 _WORD = re.compile(r"\S+")
 _LONG_RUN = re.compile(rf"\S{{{_MAX_RUN + 1}}}")
@@ -105,33 +108,46 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _limit_words(text: str, start: int, end: int, max_words: int) -> Iterator[tuple[int, int]]:
-    """Split [start, end) at sentence ends so that no piece has more than max_words words."""
+    """Split [start, end) at sentence ends so that no piece has more than max_words words.
+
+    The words are walked one at a time, never listed: a paragraph of any size (a
+    file hard-wrapped without blank lines) costs memory for its pieces only.
+    """
     # Most paragraphs need no cut: tell them quickly (str.split and \S agree on spaces).
-    paragraph = text[start:end]
-    if len(paragraph.split()) <= max_words and not _LONG_RUN.search(paragraph):
-        yield start, end
-        return
-    words = [m.span() for m in _WORD.finditer(text, start, end)]
-    first = 0  # first word of the current piece
-    last_sentence = -1  # last word of the current piece that ends a sentence
-    for index, (word_start, word_end) in enumerate(words):
+    if end - start <= max_words * _QUICK_CHARS_PER_WORD:
+        paragraph = text[start:end]
+        if len(paragraph.split()) <= max_words and not _LONG_RUN.search(paragraph):
+            yield start, end
+            return
+    first = 0  # index of the current piece's first word
+    first_start: int | None = None  # and where it starts (None: no word yet)
+    last_sentence = -1  # index of the piece's last word that ends a sentence
+    sentence_end = after_sentence = previous_end = start
+    for index, word in enumerate(_WORD.finditer(text, start, end)):
+        word_start, word_end = word.span()
         if word_end - word_start > _MAX_RUN:
-            yield from _flush(words, first, index)
+            if first_start is not None:
+                yield first_start, previous_end
             yield from _cut_run(word_start, word_end)
-            first, last_sentence = index + 1, -1
+            first, first_start, last_sentence, previous_end = index + 1, None, -1, word_end
             continue
+        if first_start is None:
+            first_start = word_start
+        if index == last_sentence + 1:
+            after_sentence = word_start
         if index - first == max_words:
-            cut = last_sentence + 1 if last_sentence >= first else index
-            yield from _flush(words, first, cut)
-            first, last_sentence = cut, -1
+            if last_sentence >= first:
+                yield first_start, sentence_end
+                first, first_start = last_sentence + 1, after_sentence
+            else:
+                yield first_start, previous_end
+                first, first_start = index, word_start
+            last_sentence = -1
         if _SENTENCE_END.search(text, word_start, word_end):
-            last_sentence = index
-    yield from _flush(words, first, len(words))
-
-
-def _flush(words: list[tuple[int, int]], first: int, stop: int) -> Iterator[tuple[int, int]]:
-    if stop > first:
-        yield words[first][0], words[stop - 1][1]
+            last_sentence, sentence_end = index, word_end
+        previous_end = word_end
+    if first_start is not None:
+        yield first_start, previous_end
 
 
 def _cut_run(start: int, end: int) -> Iterator[tuple[int, int]]:
