@@ -103,7 +103,10 @@ class Syncer:
         if changes is None or changes.damaged:
             full, before = True, Manifest()
             changes = _manifest.changes(before, (), self._walk())
-        writer = engine.writer(files=changes.suspects)
+        try:
+            writer = engine.writer(files=changes.suspects)
+        except (OSError, EngineError) as exc:
+            raise self._cannot_write(exc) from exc
         out: ManifestWriter | None = None
         try:
             out = ManifestWriter(self.directory.manifest)
@@ -116,7 +119,7 @@ class Syncer:
             if out is not None:
                 out.discard()
             if isinstance(exc, OSError | EngineError) and not isinstance(exc, CorruptEngineError):
-                raise IndexDirError(f"cannot write index at {self.directory.root}: {exc}") from exc
+                raise self._cannot_write(exc) from exc
             raise
         try:
             after = out.save(skipped, engine.generation())
@@ -124,7 +127,7 @@ class Syncer:
         except OSError as exc:
             out.discard()
             # The next writer sees the manifest is behind the engine and rebuilds.
-            raise IndexDirError(f"cannot write index at {self.directory.root}: {exc}") from exc
+            raise self._cannot_write(exc) from exc
         engine.refresh()
         return UpdateReport(
             **counts,
@@ -133,6 +136,9 @@ class Syncer:
             full=full,
             seconds=time.monotonic() - began,
         )
+
+    def _cannot_write(self, problem: Exception) -> IndexDirError:
+        return IndexDirError(f"cannot write index at {self.directory.root}: {problem}")
 
     def _walk(self) -> Iterator[sources.SourceFile | sources.Skipped]:
         return sources.walk(self.seeds, self.config)
@@ -222,17 +228,19 @@ def _index_file(
     full: bool,
 ) -> Entry | None:
     """Read a new or changed file and write its passages; its manifest entry."""
-    document = sources.read(source)
+    document = sources.read(source, config.max_file_bytes)
     if isinstance(document, sources.Skipped):
         logger.warning("skipped %s: %s", document.path, document.reason)
-        skipped[source.path] = SkippedEntry(document.reason, source.size, source.mtime_ns)
+        skipped[source.path] = SkippedEntry(
+            document.reason, source.size, source.mtime_ns, source.ctime_ns
+        )
         if known is not None:
             writer.delete(source.path)
             counts["removed"] += 1
         return None
     if known is not None and known.sha256 == document.sha256:
         counts["touched"] += 1
-        return attrs.evolve(known, size=source.size, mtime_ns=source.mtime_ns)
+        return attrs.evolve(known, size=document.source.size, mtime_ns=document.source.mtime_ns)
     spans = sources.split(document.text, config.max_passage_words)
     if not full:  # a full build replaces everything at commit: nothing to delete
         writer.delete(source.path)  # also after a crash left passages the manifest lacks
@@ -240,7 +248,7 @@ def _index_file(
     writer.add(source.path, title, _passages(document.text, spans, title, source.path))
     counts["changed" if known is not None else "added"] += 1
     counts["passages_written"] += len(spans)
-    return Entry(source.size, source.mtime_ns, document.sha256, len(spans))
+    return Entry(document.source.size, document.source.mtime_ns, document.sha256, len(spans))
 
 
 def _passages(text: str, spans: list[sources.Span], title: str, path: str) -> Iterator[NewPassage]:

@@ -37,11 +37,16 @@ class Entry:
 
 @attrs.frozen
 class SkippedEntry:
-    """A file that was left out, and the stat it had then (-1 when it had none)."""
+    """A file that was left out, and the stat it had then (-1 when it had none).
+
+    The status change time is part of it: a file made readable by ``chmod`` keeps its
+    size and modification time, and must be read again.
+    """
 
     reason: str
     size: int = -1
     mtime_ns: int = -1
+    ctime_ns: int = -1
 
 
 @attrs.frozen
@@ -194,7 +199,9 @@ class _Block:
 
 
 def _same_stat(known: Entry | SkippedEntry | None, source: SourceFile) -> bool:
-    return known is not None and (known.size, known.mtime_ns) == (source.size, source.mtime_ns)
+    if known is None or (known.size, known.mtime_ns) != (source.size, source.mtime_ns):
+        return False
+    return not isinstance(known, SkippedEntry) or known.ctime_ns == source.ctime_ns
 
 
 def changes(
@@ -358,7 +365,7 @@ class ManifestWriter:
             "updated": header.updated,
             "files": self.files,
             "passages": self.passages,
-            "skipped": {p: (e.reason, e.size, e.mtime_ns) for p, e in skipped.items()},
+            "skipped": {p: attrs.astuple(e) for p, e in skipped.items()},
         }
         self._lines.close()
 
