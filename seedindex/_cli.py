@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "-q", "--quiet", action="store_true", help="print no progress and no warnings"
         )
+        command.add_argument(
+            "--trust-index-dir",
+            action="store_true",
+            help="use an index directory owned by another user or writable by others",
+        )
     return parser
 
 
@@ -130,7 +135,7 @@ def _place(text: str) -> tuple[str, int]:
 
 def _query(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and _is_terminal(sys.stdout))
-    config = Config(feedback=not args.no_feedback)
+    config = _config(args, feedback=not args.no_feedback)
     if color and not args.json:
         config = attrs.evolve(config, highlight=_BOLD)
     with _open(args, config=config, auto_update=not args.no_update) as ix:
@@ -184,7 +189,7 @@ def _update(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    stats = seedindex.stats(args.seeds, index_dir=args.index_dir)
+    stats = seedindex.stats(args.seeds, index_dir=args.index_dir, config=_config(args))
     updated = stats.updated.strftime("%Y-%m-%d %H:%M:%S UTC") if stats.updated else "never"
     print(f"seeds:     {stats.seeds}")
     print(f"index:     {stats.index_dir} ({stats.size_bytes / 1e6:.1f} MB)")
@@ -210,11 +215,15 @@ def _open(
     return Index.open(
         args.seeds,
         index_dir=args.index_dir,
-        config=config,
+        config=config or _config(args),
         auto_update=auto_update,
         progress=_progress_bar(args.quiet),
         force=force,
     )
+
+
+def _config(args: argparse.Namespace, *, feedback: bool = True) -> Config:
+    return Config(feedback=feedback, trust_index_dir=args.trust_index_dir)
 
 
 def _print_report(report: UpdateReport) -> None:

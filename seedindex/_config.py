@@ -56,6 +56,9 @@ class Config:
     #: The engine that stores and searches the passages: ``"whoosh"`` (in the index
     #: directory) or ``"memory"`` (built again at every open; for tests and tiny folders).
     engine: str = attrs.field(default="whoosh", validator=_engine)
+    #: Use an index directory that another user owns or that others may write in
+    #: (refused by default: its files could have been planted).
+    trust_index_dir: bool = False
 
     def fingerprint(self) -> str:
         """What the index content depends on: a change means a full rebuild."""

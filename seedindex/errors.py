@@ -15,6 +15,7 @@ __all__ = [
     "QuerySyntaxError",
     "SeedIndexError",
     "SeedsError",
+    "UnsafeIndexDirError",
 ]
 
 
@@ -61,6 +62,11 @@ class IndexDirError(SeedIndexError, OSError):
 
 class ForeignIndexError(IndexDirError):
     """The index directory was not made by seedindex; nothing in it was touched."""
+
+
+class UnsafeIndexDirError(IndexDirError):
+    """The index directory belongs to another user or others may write in it: what it
+    holds could have been planted there. Nothing in it was read or touched."""
 
 
 class IndexLockedError(IndexDirError, TimeoutError):

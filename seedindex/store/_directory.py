@@ -3,33 +3,45 @@
 A directory that exists, is not empty and has no valid marker is refused and
 left untouched: it may be a user's folder given by mistake, and the engine's
 stored data (pickles, for Whoosh) must never be read from a place we did not make.
+Nor from a place another user could have written: a directory owned by another
+user, or writable by others, is refused unless the user says it is to be trusted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import stat
 from collections.abc import Collection
 from pathlib import Path
 
 from .._config import Config
 from .._fs import write_atomically
-from ..errors import ForeignIndexError, IndexDirError
+from ..errors import ForeignIndexError, IndexDirError, UnsafeIndexDirError
 from ._lock import WriteLock
 
 # Raised whenever what an index holds changes shape (the Whoosh schema's class paths
 # included): an index of another format is rebuilt.
 _FORMAT = 4
 _LOCK = "write.lock"
+# What the lock file of a directory being claimed holds (see WriteLock): empty, or its
+# holder. Any other file of that name is somebody else's.
+_LOCK_TEXT = re.compile(r"(pid \d+ on [^\n]*\n)?")
+_MARKER_KEYS = {"format": int, "seeds": str, "config": str, "seedindex": str}
 
 
 class IndexDirectory:
     """Where each part of an index lives inside its directory."""
 
-    def __init__(self, root: Path, engine: str, engines: Collection[str]) -> None:
-        """``engine``: the folder of the engine in use; ``engines``: every engine's."""
+    def __init__(
+        self, root: Path, engine: str, engines: Collection[str], *, trusted: bool = False
+    ) -> None:
+        """``engine``: the folder of the engine in use; ``engines``: every engine's;
+        ``trusted``: use the directory even when another user owns it or may write it."""
         self.root = root
+        self._trusted = trusted
         self.marker = root / "seedindex.json"
         self.manifest = root / "manifest.json"
         self.engine = root / engine
@@ -49,7 +61,8 @@ class IndexDirectory:
         """
         wanted = _wanted(seeds, config, version)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.check_safe()
             if self._ours(wanted, force):
                 return False
             # Starting afresh (new, or another format, seeds folder or settings): one
@@ -57,6 +70,7 @@ class IndexDirectory:
             with self.lock(lock_timeout):
                 if self._ours(wanted, force):
                     return False
+                self._refuse_strangers()
                 for folder in self._engines:
                     shutil.rmtree(folder, ignore_errors=True)
                 self.manifest.unlink(missing_ok=True)
@@ -71,8 +85,24 @@ class IndexDirectory:
             raise IndexDirError(f"cannot use index directory {self.root}: {exc.strerror}") from exc
         return True
 
+    def check_safe(self) -> None:
+        """Refuse (UnsafeIndexDirError) a directory that another user owns or may write
+        in, unless trusted: anything in it could have been planted."""
+        if self._trusted or not self.root.is_dir():
+            return
+        st = self.root.stat()
+        problem = _unsafe(st)
+        if problem:
+            raise UnsafeIndexDirError(
+                f"refusing index directory {self.root}: {problem}, so what it holds could "
+                "have been planted by somebody else (nothing was read or changed); fix its "
+                "owner and permissions, or trust it with --trust-index-dir "
+                "(Config(trust_index_dir=True))"
+            )
+
     def holds(self, seeds: Path, config: Config, version: str) -> bool:
         """Whether the marker says this is the index that ``claim`` would keep (no writes)."""
+        self.check_safe()
         marker = self._read_marker()
         wanted = _wanted(seeds, config, version)
         return marker is not None and all(marker.get(k) == v for k, v in wanted.items())
@@ -100,21 +130,43 @@ class IndexDirectory:
 
     def _only_ours(self) -> bool:
         """Whether everything here has a name of the index's layout."""
+        return not self._strangers()
+
+    def _strangers(self) -> list[str]:
+        """The names here that are not of the index's layout."""
         names = {_LOCK, self.marker.name, self.manifest.name, *(f.name for f in self._engines)}
         temporary = (f".{self.marker.name}.", f".{self.manifest.name}.")
-        return all(e.name in names or e.name.startswith(temporary) for e in self.root.iterdir())
+        return sorted(
+            e.name
+            for e in self.root.iterdir()
+            if not (e.name in names or e.name.startswith(temporary))
+        )
+
+    def _refuse_strangers(self) -> None:
+        """Before an index of ours is replaced: files that are not ours stay untouched."""
+        strangers = self._strangers()
+        if strangers:
+            shown = ", ".join(strangers[:5]) + (" ..." if len(strangers) > 5 else "")
+            raise ForeignIndexError(
+                f"the index in {self.root} must be rebuilt, but the folder also holds files "
+                f"seedindex did not make ({shown}); nothing was changed. Move them away, "
+                "or use another index directory"
+            )
 
     def _removed(self) -> str:
         present = [p for p in (self.marker, self.manifest, *self._engines) if p.exists()]
         return ", ".join(p.name + ("/" if p.is_dir() else "") for p in present) or "nothing"
 
     def _has_others(self) -> bool:
-        """Anything here but our lock and a marker another process is writing."""
+        """Anything here but the lock and the marker of another process claiming the
+        directory (a lock file holding anything else is somebody else's)."""
         temporary = f".{self.marker.name}."
-        return any(
-            entry.name != _LOCK and not entry.name.startswith(temporary)
-            for entry in self.root.iterdir()
-        )
+        for entry in self.root.iterdir():
+            if entry.name == _LOCK and _is_our_lock(entry):
+                continue
+            if not entry.name.startswith(temporary):
+                return True
+        return False
 
     def size(self) -> int:
         """Bytes used by the files of the index."""
@@ -133,7 +185,7 @@ class IndexDirectory:
             data = json.loads(self.marker.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if isinstance(data, dict) and "format" in data and "seeds" in data:
+        if isinstance(data, dict) and _is_marker(data):
             return data
         return None
 
@@ -145,3 +197,33 @@ def _wanted(seeds: Path, config: Config, version: str) -> dict[str, object]:
         "config": config.fingerprint(),
         "seedindex": version,
     }
+
+
+def _is_marker(data: dict[str, object]) -> bool:
+    """Whether ``data`` has the shape of a marker (of any format, seeds folder or
+    settings; older formats lack some keys, never have others)."""
+    return {"format", "seeds"} <= data.keys() <= _MARKER_KEYS.keys() and all(
+        type(value) is _MARKER_KEYS[key] for key, value in data.items()
+    )
+
+
+def _is_our_lock(path: Path) -> bool:
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 256:
+            return False
+        with open(path, encoding="utf-8") as handle:
+            return _LOCK_TEXT.fullmatch(handle.read()) is not None
+    except (OSError, ValueError):
+        return False
+
+
+def _unsafe(st: os.stat_result) -> str:
+    """Why a directory with stat ``st`` cannot be trusted, or ''."""
+    if st.st_uid != os.geteuid():
+        return f"it belongs to another user (uid {st.st_uid})"
+    if st.st_mode & stat.S_IWOTH:
+        return "every user may write in it"
+    if st.st_mode & stat.S_IWGRP and st.st_gid != os.getegid():
+        return f"the users of group {st.st_gid} may write in it"
+    return ""
