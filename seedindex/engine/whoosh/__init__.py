@@ -13,14 +13,14 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from . import _compat  # isort: skip  (before any of Whoosh's own imports)
 from whoosh import index
 
-from .. import CorruptEngineError, NewPassage
+from .. import CorruptEngineError, EngineWriteError, NewPassage
 from .._local import LocalSnapshot
 from ._compat import scoped
 from ._read import WhooshPostings
@@ -103,6 +103,17 @@ class WhooshEngine:
 
     @_compat.writes
     def writer(self, *, files: int) -> WhooshWriter:
+        # Whoosh's own write lock is not taken (_lk=False): the caller holds the index
+        # directory's, and Whoosh's would outlive a writer that fails while it starts.
+        try:
+            return WhooshWriter(self._whoosh_writer(files), self._clear_leftovers)
+        except Exception as exc:
+            problem = str(exc)
+            _compat.drop_quietly(exc)  # closes the files of the half-made writer
+        self._clear_leftovers()
+        raise EngineWriteError(f"cannot start writing: {problem}")
+
+    def _whoosh_writer(self, files: int) -> Any:
         from ._write import FastSegmentWriter
 
         processes = os.cpu_count() or 1
@@ -111,12 +122,25 @@ class WhooshEngine:
 
             # Each process writes a segment of its own; merging them would cost more
             # than the parallel work saves, so they stay apart (multisegment).
-            return WhooshWriter(
-                FastMpWriter(
-                    self._index, procs=processes, multisegment=True, limitmb=_WRITER_MB / processes
-                )
+            return FastMpWriter(
+                self._index,
+                procs=processes,
+                multisegment=True,
+                limitmb=_WRITER_MB / processes,
+                _lk=False,
             )
-        return WhooshWriter(FastSegmentWriter(self._index, limitmb=_WRITER_MB))
+        return FastSegmentWriter(self._index, limitmb=_WRITER_MB, _lk=False)
+
+    def _clear_leftovers(self) -> None:
+        """Remove what a writer that did not commit left: its segments' files and its
+        temporary folder (after a full disk, they would keep it full)."""
+        storage = self._index.storage
+        try:
+            toc = self._index._read_toc()
+            index.clean_files(storage, _INDEX_NAME, toc.generation, toc.segments)
+        except Exception as exc:  # nothing to clear is no reason to fail a cancel
+            logger.debug("clearing a cancelled writer's files: %s", exc)
+        shutil.rmtree(Path(storage.folder, f"{_INDEX_NAME}.tmp"), ignore_errors=True)
 
     def refresh(self) -> None:
         """See the last commit. (Not Whoosh's ``Searcher.refresh()``: whoosh-reloaded
@@ -140,8 +164,9 @@ class WhooshEngine:
 class WhooshWriter:
     """Deletes and adds passages through a Whoosh writer (see ``engine.EngineWriter``)."""
 
-    def __init__(self, whoosh_writer: Any) -> None:
+    def __init__(self, whoosh_writer: Any, clear_leftovers: Callable[[], None]) -> None:
         self._writer = whoosh_writer
+        self._clear_leftovers = clear_leftovers
 
     @_compat.writes
     def delete(self, path: str) -> None:
@@ -174,6 +199,5 @@ class WhooshWriter:
             self._writer.cancel()
         except Exception as exc:  # a commit that failed half-way leaves Whoosh's state odd
             logger.debug("cancelling the Whoosh writer: %s", exc)
-            lock = self._writer.writelock
-            if lock is not None and getattr(lock, "fd", None) is not None:
-                lock.release()
+            _compat.close_files(self._writer)
+        self._clear_leftovers()

@@ -20,9 +20,11 @@ program that uses Whoosh itself beside seedindex keeps Whoosh's own behaviour.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import gc
+import io
 import sys
 import traceback
 import types
@@ -117,6 +119,38 @@ def writes(method: Callable[P, R]) -> Callable[P, R]:
     return _damage_as(method, keep=OSError)
 
 
+def drop_quietly(exc: BaseException) -> None:
+    """Whoosh leaves files open when it fails (on damaged files, or a writer half
+    made): they are closed, quietly, with the frames of its exception."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+
+
+def close_files(whoosh_object: object) -> None:
+    """Close every file that ``whoosh_object`` holds, through Whoosh's and our objects
+    and their containers: a Whoosh writer that fails while it cancels (on a full disk)
+    keeps files open, and removed files free no disk space while open."""
+    seen: set[int] = set()
+    todo = [whoosh_object]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, io.IOBase):
+            with contextlib.suppress(OSError, ValueError):
+                item.close()
+        elif isinstance(item, list | tuple | dict | set) or _is_whoosh_made(item):
+            todo.extend(gc.get_referents(item))
+
+
+def _is_whoosh_made(item: object) -> bool:
+    module = getattr(type(item), "__module__", "") or ""
+    return module.startswith(("whoosh.", "seedindex.engine.whoosh."))
+
+
 def _damage_as(method: Callable[P, R], keep: type[Exception] | None = None) -> Callable[P, R]:
     from .. import CorruptEngineError
 
@@ -131,12 +165,7 @@ def _damage_as(method: Callable[P, R], keep: type[Exception] | None = None) -> C
             if keep is not None and isinstance(exc, keep):
                 raise
             problem = f"{type(exc).__name__}: {exc}"
-            # Whoosh leaves files open when it fails on damaged ones: they are closed,
-            # quietly, with its exception.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ResourceWarning)
-                traceback.clear_frames(exc.__traceback__)
-                gc.collect()
+            drop_quietly(exc)
         finally:
             _OURS.reset(token)
         raise CorruptEngineError(problem)

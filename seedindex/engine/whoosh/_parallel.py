@@ -95,7 +95,7 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
 
     def _write(self) -> None:
         ix = self.storage.open_index(self.indexname)
-        writer = self.writer = FastSegmentWriter(ix, _lk=False, **self.kwargs)
+        writer = self.writer = FastSegmentWriter(ix, **{**self.kwargs, "_lk": False})
         while self.running:
             job = self.jobqueue.get()
             if job is None:
