@@ -61,7 +61,9 @@ class Index:
         self.seeds = seeds
         self.location = location
         self.config = config
-        self._directory = IndexDirectory(location, config.engine, ENGINES)
+        self._directory = IndexDirectory(
+            location, config.engine, ENGINES, trusted=config.trust_index_dir
+        )
         self._lock = self._directory.lock(config.lock_timeout)
         self._writing = threading.RLock()
         self._sync = Syncer(seeds, self._directory, config, progress)
@@ -172,9 +174,11 @@ class Index:
     # -- internals -----------------------------------------------------------
 
     def _start(self, auto_update: bool, force: bool) -> None:
-        if not self._directory.claim(
+        if self._directory.claim(
             self.seeds, self.config, __version__, self.config.lock_timeout, force=force
         ):
+            _warn_if_broad(self.seeds)
+        else:
             self._use(self._open_engine(warn=False))
         manifest = self._sync.load_manifest()
         if self._engine is not None and (
@@ -203,14 +207,16 @@ class Index:
         changes = self._sync.changes(manifest)
         if not changes:
             return
-        if not self._lock.acquire(wait=False):
-            logger.info("another process is updating %s; searching its last state", self.location)
-            return
         try:
+            if not self._lock.acquire(wait=False):
+                logger.info(
+                    "another process is updating %s; searching its last state", self.location
+                )
+                return
             self._write_locked(
                 lambda engine: self._sync.write(engine, full=False, found=(manifest, changes))
             )
-        except IndexDirError as exc:
+        except IndexDirError as exc:  # a read-only or full disk, say
             logger.warning("index not updated, searching its last state: %s", exc)
 
     def _write(self, *, full: bool) -> UpdateReport:
@@ -323,7 +329,7 @@ def stats(
     root = seeds_root(seeds)
     sources.check_root(root)
     location = index_location(root, index_dir, config)
-    directory = IndexDirectory(location, config.engine, ENGINES)
+    directory = IndexDirectory(location, config.engine, ENGINES, trusted=config.trust_index_dir)
     sync = Syncer(root, directory, config, None)
     engine = None
     if directory.holds(root, config, __version__):
@@ -336,6 +342,17 @@ def stats(
     finally:
         if engine is not None:
             engine.close()
+
+
+def _warn_if_broad(seeds: Path) -> None:
+    """A first build of the whole disk or home folder is most likely a mistake."""
+    if seeds in (Path(seeds.anchor), Path.home()):
+        logger.warning(
+            "indexing every document under %s (the whole %s): this may take long and "
+            "fill the cache; --seeds DIR indexes one folder",
+            seeds,
+            "disk" if seeds == Path(seeds.anchor) else "home folder",
+        )
 
 
 def _check_count(name: str, value: object) -> None:
