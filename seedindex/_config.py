@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from .documents import EXTENSIONS
 from .errors import ConfigError
 
 SEEDS_ENV = "SEEDINDEX_SEEDS"
@@ -37,9 +38,7 @@ class Config:
     """How seedindex reads, splits, marks and locks. Every field has a sensible default."""
 
     #: File name endings read as documents (case-insensitive).
-    extensions: tuple[str, ...] = attrs.field(
-        default=(".txt", ".md", ".rst", ".text"), converter=_extensions
-    )
+    extensions: tuple[str, ...] = attrs.field(default=EXTENSIONS, converter=_extensions)
     #: Paragraphs with more words than this are split at sentence ends.
     max_passage_words: int = attrs.field(default=500, validator=_positive)
     #: Files larger than this many bytes are skipped with a warning.

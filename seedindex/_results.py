@@ -14,8 +14,12 @@ class Passage:
     """A passage of a document that matched a query.
 
     ``text`` is exactly the document's text from ``start`` to ``end`` (end
-    exclusive), offsets into the file's decoded text; ``line`` and ``end_line``
-    are 1-based and inclusive.
+    exclusive): for text formats (plain text, Markdown, reST, AsciiDoc, Org) offsets
+    into the file's decoded text, for the others (HTML, PDF, DOCX, ODT, EPUB) into the
+    text extracted from it, which ``Index.text(path)`` gives. ``line`` and
+    ``end_line`` are 1-based and inclusive; ``section`` is the heading path the passage
+    sits under (``"Smart Pointers > Using Box<T>"``, or ``""``), ``page`` its 1-based
+    page in a paged format (PDF), else None.
     """
 
     path: str
@@ -27,6 +31,8 @@ class Passage:
     score: float
     highlights: str
     terms: tuple[str, ...]
+    section: str = ""
+    page: int | None = None
 
 
 @attrs.frozen
@@ -35,18 +41,25 @@ class TermScore:
 
     word: str  # as typed in the query; "" for a word lent by feedback
     term: str  # the index term it became
-    frequency: float  # times the term is in the passage (with its title)
+    frequency: float  # times the term is in the passage's text
     idf: float
     weight: float  # the query's weight for it: boost x times in the query
-    score: float
+    score: float  # its whole part: in the text, and in the context
+    #: Times the term is in the passage's context (its section's and document's
+    #: titles, its file name), and the part of ``score`` that comes of it.
+    context_frequency: float = 0.0
+    context_score: float = 0.0
 
 
 @attrs.frozen
 class Explanation:
-    """Why a passage scored as it did: ``score`` is the sum of the terms' scores."""
+    """Why a passage scored as it did: ``score`` is the sum of the terms' scores and
+    the ``bonus`` of a plain query's words standing together in the passage's text (or
+    its section's or document's title) as in the query."""
 
     score: float
     terms: tuple[TermScore, ...]
+    bonus: float = 0.0
 
 
 def to_passage(
@@ -69,6 +82,8 @@ def to_passage(
         score=score,
         highlights=mark(hit.text, spans, marker),
         terms=tuple(dict.fromkeys(w.text for w in matched)),
+        section=hit.section,
+        page=hit.page,
     )
 
 

@@ -26,7 +26,9 @@ class Ranking:
     lent: tuple[tuple[str, float], ...] = ()
 
     def request(self, limit: int, per_file: int | None = None) -> Search:
-        return Search(self.plan.match, self.plan.scored, self.lent, limit, per_file)
+        return Search(
+            self.plan.match, self.plan.scored, self.lent, limit, per_file, self.plan.bonus
+        )
 
 
 def rank(snapshot: Snapshot, text: str, *, strict: bool, feedback: bool) -> Ranking:
@@ -87,12 +89,20 @@ class Searcher:
         scored = ranking.plan.scored + ranking.lent
         word_of = {term: word.text for word in ranking.plan.words for term in word.terms}
         scores = tuple(
-            TermScore(word_of.get(term, ""), term, tf, idf, weight, value)
-            for (term, weight), (tf, idf, value) in zip(
-                scored, snapshot.explain(scored, key), strict=True
+            TermScore(
+                word_of.get(term, ""),
+                term,
+                part.frequency,
+                part.idf,
+                weight,
+                part.score + part.context_score,
+                part.context_frequency,
+                part.context_score,
             )
+            for (term, weight), part in zip(scored, snapshot.explain(scored, key), strict=True)
         )
-        return Explanation(sum(s.score for s in scores), scores)
+        bonus = snapshot.bonus(ranking.plan.bonus, key)
+        return Explanation(sum(s.score for s in scores) + bonus, scores, bonus)
 
     def _ranking(self, snapshot: Snapshot, text: str, strict: bool) -> Ranking:
         key = (text, strict, snapshot)

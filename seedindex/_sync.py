@@ -16,9 +16,10 @@ from pathlib import Path
 
 import attrs
 
-from . import sources
+from . import documents, sources
 from ._config import Config
-from .engine import CorruptEngineError, Engine, EngineError, EngineWriter, NewPassage
+from .documents import SECTION_SEPARATOR
+from .engine import CorruptEngineError, Engine, EngineError, EngineWriter, NewDocument, NewPassage
 from .errors import IndexDirError
 from .store import IndexDirectory
 from .store import manifest as _manifest
@@ -39,6 +40,7 @@ class UpdateReport:
     removed: int = 0
     touched: int = 0  # stat changed, content did not: hashed, not re-indexed
     skipped: int = 0  # files left out (binary, unreadable, ...)
+    legacy_text: int = 0  # files read as Windows-1252 or Latin-1 (they are not UTF-8)
     passages_written: int = 0
     passages: int = 0  # passages in the index afterwards
     full: bool = False
@@ -190,7 +192,9 @@ def _apply(
     """Write the changed files' passages and the new manifest's lines; return the
     counts for the report, and the files left out because they could not be read."""
     skipped: dict[str, SkippedEntry] = {}
-    counts = dict.fromkeys(("added", "changed", "removed", "touched", "passages_written"), 0)
+    counts = dict.fromkeys(
+        ("added", "changed", "removed", "touched", "legacy_text", "passages_written"), 0
+    )
     progress = syncer.progress
     done = 0
     for file in seen:
@@ -228,37 +232,69 @@ def _index_file(
     full: bool,
 ) -> Entry | None:
     """Read a new or changed file and write its passages; its manifest entry."""
-    document = sources.read(source, config.max_file_bytes)
-    if isinstance(document, sources.Skipped):
-        logger.warning("skipped %s: %s", document.path, document.reason)
-        skipped[source.path] = SkippedEntry(
-            document.reason, source.size, source.mtime_ns, source.ctime_ns
-        )
-        if known is not None:
-            writer.delete(source.path)
-            counts["removed"] += 1
+    loaded = sources.read(source, config.max_file_bytes)
+    if isinstance(loaded, sources.Skipped):
+        _skip(writer, source, known, loaded.reason, counts, skipped)
         return None
-    if known is not None and known.sha256 == document.sha256:
+    if known is not None and known.sha256 == loaded.sha256:
         counts["touched"] += 1
-        return attrs.evolve(known, size=document.source.size, mtime_ns=document.source.mtime_ns)
-    spans = sources.split(document.text, config.max_passage_words)
+        return attrs.evolve(known, size=loaded.source.size, mtime_ns=loaded.source.mtime_ns)
+    try:
+        document = documents.parse(source.path, loaded.data, config.max_file_bytes)
+    except documents.Unreadable as exc:
+        _skip(writer, source, known, str(exc), counts, skipped)
+        return None
+    if document.legacy_encoding:
+        logger.info("read %s as Windows-1252 (it is not UTF-8)", source.path)
+        counts["legacy_text"] += 1
+    spans = documents.passages(document, config.max_passage_words)
     if not full:  # a full build replaces everything at commit: nothing to delete
         writer.delete(source.path)  # also after a crash left passages the manifest lacks
-    title = sources.title(document.text, spans)
-    writer.add(source.path, title, _passages(document.text, spans, title, source.path))
+    passages = _passages(document, spans, source.path)
+    writer.add(NewDocument(source.path, document.title, document.tags, passages))
     counts["changed" if known is not None else "added"] += 1
     counts["passages_written"] += len(spans)
-    return Entry(document.source.size, document.source.mtime_ns, document.sha256, len(spans))
+    return Entry(loaded.source.size, loaded.source.mtime_ns, loaded.sha256, len(spans))
 
 
-def _passages(text: str, spans: list[sources.Span], title: str, path: str) -> Iterator[NewPassage]:
-    """Each passage with the words it is also found by: its file's title and name."""
+def _skip(
+    writer: EngineWriter,
+    source: sources.SourceFile,
+    known: Entry | None,
+    reason: str,
+    counts: dict[str, int],
+    skipped: dict[str, SkippedEntry],
+) -> None:
+    """Leave a file out (and its passages, if it had any), remembering why."""
+    logger.warning("skipped %s: %s", source.path, reason)
+    skipped[source.path] = SkippedEntry(reason, source.size, source.mtime_ns, source.ctime_ns)
+    if known is not None:
+        writer.delete(source.path)
+        counts["removed"] += 1
+
+
+def _passages(
+    document: documents.Parsed, spans: list[documents.Span], path: str
+) -> Iterator[NewPassage]:
+    """Each passage with the words it is also found by: the titles of its section and
+    document, and its file name's words (numbers and single letters aside)."""
     # Not a PurePosixPath: it interns every file name, and Python's table of interned
     # strings grows with the folder (1 MB at 50,000 files) and never shrinks.
-    name = re.sub(r"[\W_]+", " ", posixpath.splitext(posixpath.basename(path))[0])
-    for number, span in enumerate(spans):
-        # The title's own passage already holds the title's words.
-        context = name if number == 0 and title else f"{title}\n{name}"
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    name = " ".join(w for w in re.split(r"[\W_]+", stem) if len(w) > 1 and not w.isdigit())
+    text, title = document.text, document.title
+    for span in spans:
+        own = text[span.start : span.end]
+        headings = [title, *span.section.split(SECTION_SEPARATOR)] if span.section else [title]
+        # A passage that is the title (a plain text's first line) holds its words already.
+        context = [h for h in dict.fromkeys(headings) if h and h != " ".join(own.split())]
         yield NewPassage(
-            span.start, span.end, span.line, span.end_line, text[span.start : span.end], context
+            span.start,
+            span.end,
+            span.line,
+            span.end_line,
+            own,
+            "\n".join([*context, name]),
+            span.section,
+            span.page,
         )

@@ -53,6 +53,8 @@ def test_json_output_has_every_passage_field(index_dir: Path) -> None:
         "score",
         "highlights",
         "terms",
+        "section",
+        "page",
     }
     text = SEED_FILE.read_text(encoding="utf-8")
     assert passage["text"] == text[passage["start"] : passage["end"]]

@@ -19,9 +19,9 @@ import pytest
 import seedindex
 from seedindex import Config, Index
 from seedindex import sources as sources_package
+from seedindex.documents import split
 from seedindex.errors import ForeignIndexError, UnsafeIndexDirError
 from seedindex.sources import Skipped, SourceFile
-from seedindex.sources import _text as text_module
 from tests.conftest import MakeCorpus
 
 
@@ -242,7 +242,7 @@ def test_splitting_a_huge_hard_wrapped_paragraph_costs_memory_for_its_pieces_onl
     text = line * (4_000_000 // len(line))
     tracemalloc.start()
     try:
-        spans = text_module.split(text, 500)
+        spans = split(text, 500)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -194,13 +194,23 @@ def test_update_and_build_report_what_changed(make_corpus: MakeCorpus, index_dir
 def test_unreadable_files_are_skipped_with_a_warning_and_counted(
     make_corpus: MakeCorpus, index_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    root = make_corpus({"good.txt": "fine words", "bad.txt": b"caf\xe9 bad", "bin.md": b"a\0b"})
+    root = make_corpus(
+        {
+            "good.txt": "fine words",
+            "bad.txt": b"\x01\x02\x03\x04 no text \xff",
+            "bin.md": b"a\0b",
+            "latin.txt": "fine café, in Windows-1252".encode("cp1252"),
+        }
+    )
     with (
         caplog.at_level(logging.WARNING, logger="seedindex"),
         Index.open(root, index_dir=index_dir) as ix,
     ):
+        assert ix.last_write is not None
+        assert ix.last_write.legacy_text == 1
         assert ix.update().skipped == 2
-        assert [h.path for h in ix.search("fine")] == ["good.txt"]
+        assert [h.path for h in ix.search("fine")] == ["good.txt", "latin.txt"]
+        assert ix.search("café")[0].text == "fine café, in Windows-1252"
     messages = " ".join(r.getMessage() for r in caplog.records)
     assert "bad.txt" in messages
     assert "bin.md" in messages
@@ -275,15 +285,15 @@ def test_closed_index_says_so(make_corpus: MakeCorpus, index_dir: Path) -> None:
 def test_two_settings_of_one_folder_keep_their_own_default_index(
     make_corpus: MakeCorpus,
 ) -> None:
-    root = make_corpus({"a.txt": "apples", "b.adoc": "apples"})
-    adoc = Config(extensions=(".adoc",))
+    root = make_corpus({"a.txt": "apples", "b.csv": "apples"})
+    adoc = Config(extensions=(".csv",))
     with Index.open(root, config=adoc) as ix:
-        assert [h.path for h in ix.search("apples")] == ["b.adoc"]
+        assert [h.path for h in ix.search("apples")] == ["b.csv"]
     with Index.open(root) as ix:  # the default settings: another folder of the cache
         assert [h.path for h in ix.search("apples")] == ["a.txt"]
     with Index.open(root, config=adoc, auto_update=False) as ix:
         assert ix.last_write is None  # not rebuilt by the other settings' open
-        assert [h.path for h in ix.search("apples")] == ["b.adoc"]
+        assert [h.path for h in ix.search("apples")] == ["b.csv"]
 
 
 def test_an_index_of_another_seedindex_version_is_rebuilt(

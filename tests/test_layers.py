@@ -15,6 +15,7 @@ PACKAGE = REPO / "seedindex"
 # Lowest first: a module may import its own layer and the layers below it, never above.
 LAYERS = [
     ["seedindex.errors", "seedindex._version", "seedindex._analysis", "seedindex._fs"],
+    ["seedindex.documents"],
     ["seedindex._config"],
     ["seedindex.sources", "seedindex.ranking"],
     ["seedindex.query"],

@@ -140,9 +140,10 @@ def test_negated_words_are_not_reported_as_matches(ix: Index) -> None:
 
 
 def test_title_filter_and_titles_count_for_passages(ix: Index) -> None:
-    assert found(ix, "title:notes") == [("notes/c.md", 1), ("notes/c.md", 3), ("notes/c.md", 5)]
-    # "Notes" is the title of c.md: its passages are found by it, the title first.
-    assert found(ix, "notes") == [("notes/c.md", 1), ("notes/c.md", 3), ("notes/c.md", 5)]
+    assert found(ix, "title:notes") == [("notes/c.md", 3), ("notes/c.md", 5)]
+    # "Notes" is the heading of c.md: no passage of its own, the title of its passages.
+    assert found(ix, "notes") == [("notes/c.md", 3), ("notes/c.md", 5)]
+    assert {h.section for h in ix.search("notes")} == {"Notes"}
 
 
 def test_stop_words_are_dropped_from_word_lists_but_kept_in_phrases(
@@ -184,17 +185,17 @@ def test_feedback_raises_passages_sharing_the_best_passages_words(
 ) -> None:
     seeds = make_corpus(
         {
-            "a.txt": "alpha beta gamma delta",  # the best passage for "alpha beta"
-            "b.txt": "alpha gamma delta omega",  # shares its other words
+            "a1.txt": "alpha beta gamma delta",  # the best passage for "alpha beta"
+            "b1.txt": "alpha gamma delta omega",  # shares its other words
             "a2.txt": "alpha zeta eta theta",  # does not, and wins ties on its path
         }
     )
     exact_config = attrs.evolve(config, feedback=False)
     with Index.open(seeds, index_dir=index_dir, config=exact_config) as exact:
-        assert [h.path for h in exact.search("alpha beta")] == ["a.txt", "a2.txt", "b.txt"]
+        assert [h.path for h in exact.search("alpha beta")] == ["a1.txt", "a2.txt", "b1.txt"]
     with Index.open(seeds, index_dir=index_dir, config=config) as ix:
         hits = ix.search("alpha beta")
-        assert [h.path for h in hits] == ["a.txt", "b.txt", "a2.txt"]
+        assert [h.path for h in hits] == ["a1.txt", "b1.txt", "a2.txt"]
         assert hits[1].terms == ("alpha",)  # lent words are no matches of the query
         explanation = ix.explain("alpha beta", hits[1])
         assert {(p.word, p.term) for p in explanation.terms if p.score > 0} == {

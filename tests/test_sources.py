@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import codecs
 import os
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 
 from seedindex import Config
 from seedindex.errors import SeedsError
-from seedindex.sources import Document, Skipped, SourceFile, decode, read, walk
+from seedindex.sources import Loaded, Skipped, SourceFile, read, walk
 from tests.conftest import MakeCorpus
 
 
@@ -100,43 +99,6 @@ def test_names_with_spaces_and_non_ascii_and_deep_trees(make_corpus: MakeCorpus)
     assert paths(root) == ["café/naïve.txt", deep, "with space.txt"]
 
 
-def read_bytes(tmp_path: Path, data: bytes) -> Document | Skipped:
-    target = tmp_path / "f.txt"
-    target.write_bytes(data)
-    (source,) = files(tmp_path)
-    return read(source, Config().max_file_bytes)
-
-
-@pytest.mark.parametrize(
-    ("data", "text"),
-    [
-        (b"plain", "plain"),
-        (codecs.BOM_UTF8 + "bom é".encode(), "bom é"),
-        (codecs.BOM_UTF16_LE + "utf16 é".encode("utf-16-le"), "utf16 é"),
-        (codecs.BOM_UTF16_BE + "utf16 é".encode("utf-16-be"), "utf16 é"),
-        (codecs.BOM_UTF32_LE + "utf32 é".encode("utf-32-le"), "utf32 é"),
-        (codecs.BOM_UTF32_BE + "utf32 é".encode("utf-32-be"), "utf32 é"),
-        (b"", ""),
-    ],
-)
-def test_decodes_utf8_and_utf16_with_bom(tmp_path: Path, data: bytes, text: str) -> None:
-    document = read_bytes(tmp_path, data)
-    assert isinstance(document, Document)
-    assert document.text == text
-
-
-@pytest.mark.parametrize(
-    ("data", "reason"),
-    [(b"\x89PNG\r\n\x1a\n\0\0\0", "binary"), (b"caf\xe9 latin-1", "not valid UTF-8 (byte 0xe9")],
-)
-def test_binary_and_invalid_utf8_are_skipped_with_a_reason(
-    tmp_path: Path, data: bytes, reason: str
-) -> None:
-    result = read_bytes(tmp_path, data)
-    assert isinstance(result, Skipped)
-    assert reason in result.reason
-
-
 def test_file_removed_between_listing_and_reading(tmp_path: Path) -> None:
     (tmp_path / "gone.txt").write_text("x")
     (source,) = files(tmp_path)
@@ -163,11 +125,6 @@ def test_files_over_the_size_limit_are_skipped(make_corpus: MakeCorpus) -> None:
     root = make_corpus({"big.txt": "x" * 100, "small.txt": "x"})
     assert paths(root, Config(max_file_bytes=50)) == ["small.txt"]
     assert "larger than 50 bytes" in skipped(root, Config(max_file_bytes=50))["big.txt"]
-
-
-def test_decode_reports_where_utf8_breaks() -> None:
-    with pytest.raises(ValueError, match="offset 2"):
-        decode(b"ok\xff")
 
 
 # Races between the walk and the read, made deterministic: the file is swapped after
@@ -223,19 +180,19 @@ def test_a_file_read_records_the_stat_it_was_read_with(tmp_path: Path) -> None:
     (source,) = files(tmp_path)
     with open(tmp_path / "a.txt", "a") as handle:
         handle.write(" and more")
-    document = read(source, 1000)
-    assert isinstance(document, Document)
-    assert document.text == "small and more"
-    assert document.source.size == len("small and more")
+    loaded = read(source, 1000)
+    assert isinstance(loaded, Loaded)
+    assert loaded.data == b"small and more"
+    assert loaded.source.size == len("small and more")
 
 
 def test_a_link_inside_the_seeds_is_read_through_its_target(make_corpus: MakeCorpus) -> None:
     root = make_corpus({"real.txt": "target text"})
     (root / "link.txt").symlink_to(root / "real.txt")
     by_path = {f.path: f for f in files(root)}
-    document = read(by_path["link.txt"], 1000)
-    assert isinstance(document, Document)
-    assert document.text == "target text"
+    loaded = read(by_path["link.txt"], 1000)
+    assert isinstance(loaded, Loaded)
+    assert loaded.data == b"target text"
 
 
 def test_a_tree_deeper_than_the_recursion_limit_is_walked(tmp_path: Path) -> None:

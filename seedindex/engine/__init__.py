@@ -40,6 +40,8 @@ class StoredPassage:
     line: int
     end_line: int
     text: str
+    section: str = ""
+    page: int | None = None
 
     @property
     def key(self) -> PassageKey:
@@ -55,24 +57,46 @@ class NewPassage:
     line: int
     end_line: int
     text: str
-    context: str  # its document's title and file name words
+    context: str  # its section's and document's titles and its file name's words
+    section: str = ""
+    page: int | None = None
+
+
+@attrs.frozen
+class NewDocument:
+    """A file's passages to add, with what is said of the whole file."""
+
+    path: str
+    title: str
+    tags: tuple[str, ...]
+    passages: Iterable[NewPassage]
 
 
 @attrs.frozen
 class Search:
     """What to search for: the passages ``match`` finds (None: any passage holding one
-    of the ``scored`` terms), scored by BM25 over ``scored`` and ``ranked`` terms, where
-    ranked terms only reorder what the others found (pseudo-relevance feedback)."""
+    of the ``scored`` terms in its text or context), scored by BM25 over ``scored`` and
+    ``ranked`` terms, where ranked terms only reorder what the others found
+    (pseudo-relevance feedback); the passages a ``bonus`` query matches (a phrase of
+    the whole query, say) gain its score."""
 
     match: Node | None
     scored: tuple[tuple[str, float], ...]
     ranked: tuple[tuple[str, float], ...] = ()
     limit: int = 10
     per_file: int | None = None
+    bonus: tuple[tuple[Node, float], ...] = ()
 
 
-#: One term's part in a passage's score: (frequency in the passage, idf, score).
-TermPart = tuple[float, float, float]
+@attrs.frozen
+class TermPart:
+    """One term's part in a passage's score: in its text, and in its context."""
+
+    frequency: float
+    idf: float
+    score: float
+    context_frequency: float = 0.0
+    context_score: float = 0.0
 
 
 class Snapshot(Vocabulary, Protocol):
@@ -92,13 +116,16 @@ class Snapshot(Vocabulary, Protocol):
     def explain(self, scored: Sequence[tuple[str, float]], key: PassageKey) -> list[TermPart]:
         """Each scored term's part in the score of passage ``key``."""
 
+    def bonus(self, bonus: Sequence[tuple[Node, float]], key: PassageKey) -> float:
+        """What ``Search.bonus`` adds to the score of passage ``key``."""
+
 
 class EngineWriter(Protocol):
     """Deletes and adds passages; nothing is visible to readers before ``commit``."""
 
     def delete(self, path: str) -> None: ...
 
-    def add(self, path: str, title: str, passages: Iterable[NewPassage]) -> None: ...
+    def add(self, document: NewDocument) -> None: ...
 
     def commit(self, *, replace_all: bool = False) -> None:
         """Publish the changes in one step; ``replace_all`` drops what was there before."""
@@ -168,6 +195,7 @@ __all__ = [
     "EngineError",
     "EngineWriteError",
     "EngineWriter",
+    "NewDocument",
     "NewPassage",
     "PassageKey",
     "Search",

@@ -8,25 +8,28 @@ so passage numbers never leave the engine.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import takewhile
 from typing import Protocol
 
 from ..query import tree as t
-from ..ranking import Corpus, TermPostings, best
+from ..ranking import CONTEXT_WEIGHT, Corpus, TermPostings, best, with_context
 from . import PassageKey, Search, StoredPassage, TermPart
 
 #: Terms a pattern matches at most (its passages are found by all of them).
 MAX_MATCHED_EXPANSION = 4096
 # Passage numbers of keys handed out, kept to fetch them again without a look-up.
 _KNOWN_KEYS = 10_000
+# Terms whose postings in text and context, merged, a snapshot keeps.
+_MERGED_TERMS = 20_000
 
 
 class Postings(Protocol):
     """What a local engine reads of one committed state."""
 
-    corpus: Corpus
+    corpus: Corpus  # of the passages' text and context lengths
 
     def terms(self, field: str, term: str) -> tuple[Sequence[int], Sequence[float]]:
         """(passage numbers in order, frequencies) of ``term``, deleted passages left out."""
@@ -57,11 +60,17 @@ class LocalSnapshot:
         self._ranked: tuple[tuple[t.Node | None, tuple[tuple[str, float], ...]], dict[int, float]]
         self._ranked = ((t.NOTHING, ()), {})
         self._docs: dict[PassageKey, int] = {}
+        self._merged: dict[str, tuple[list[int], list[float]]] = {}
 
     # -- vocabulary ----------------------------------------------------------
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
-        return {term: len(self.postings.terms("text", term)[0]) for term in terms}
+        """Passages holding each term in their text (else in their context: a word of
+        titles only is no unknown word)."""
+        found = self.postings.terms
+        return {
+            term: len(found("text", term)[0]) or len(found("context", term)[0]) for term in terms
+        }
 
     def passage_count(self) -> int:
         return self.postings.corpus.passages
@@ -110,12 +119,14 @@ class LocalSnapshot:
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
         scores = self._scores(request.match, request.scored)
-        if request.ranked:
-            ranked = dict(scores)
+        if request.ranked or request.bonus:
+            scores = dict(scores)
             self.postings.corpus.score(
-                self._term_postings(request.ranked), only=scores, into=ranked
+                self._term_postings(request.ranked), only=scores, into=scores
             )
-            scores = ranked
+            for node, bonus in request.bonus:
+                for doc in self.matching(node).intersection(scores):
+                    scores[doc] += bonus
         top = best(scores, request.limit, self.postings.path, request.per_file)
         return [(self._key(doc), value) for doc, value in top]
 
@@ -133,7 +144,28 @@ class LocalSnapshot:
         doc = self._doc(key)
         if doc is None:
             return []
-        return self.postings.corpus.explain(self._term_postings(scored), doc)
+        parts = []
+        for (term, _weight), (tf, idf, value) in zip(
+            scored, self.postings.corpus.explain(self._term_postings(scored), doc), strict=True
+        ):
+            in_text = self._frequency("text", term, doc)
+            in_context = tf - in_text  # (tf counts the context at CONTEXT_WEIGHT)
+            share = in_context / tf if tf else 0.0
+            parts.append(
+                TermPart(
+                    in_text, idf, value * (1 - share), in_context / CONTEXT_WEIGHT, value * share
+                )
+            )
+        return parts
+
+    def bonus(self, bonus: Sequence[tuple[t.Node, float]], key: PassageKey) -> float:
+        doc = self._doc(key)
+        return 0.0 if doc is None else sum(v for node, v in bonus if doc in self.matching(node))
+
+    def _frequency(self, field: str, term: str, doc: int) -> float:
+        ids, frequencies = self.postings.terms(field, term)
+        position = bisect.bisect_left(ids, doc)
+        return frequencies[position] if _holds(ids, doc) else 0.0
 
     def matching(self, node: t.Node) -> set[int]:
         """The passages a query tree matches."""
@@ -184,7 +216,18 @@ class LocalSnapshot:
         return scores
 
     def _term_postings(self, scored: Iterable[tuple[str, float]]) -> list[TermPostings]:
-        return [TermPostings(t, w, *self.postings.terms("text", t)) for t, w in scored]
+        return [TermPostings(term, weight, *self._scored(term)) for term, weight in scored]
+
+    def _scored(self, term: str) -> tuple[list[int], list[float]]:
+        """A term's postings in the text and the context as one (see ``with_context``),
+        kept while this snapshot lives: most queries share some of their words."""
+        found = self._merged.get(term)
+        if found is None:
+            if len(self._merged) >= _MERGED_TERMS:
+                self._merged.clear()
+            terms = self.postings.terms
+            found = self._merged[term] = with_context(terms("text", term), terms("context", term))
+        return found
 
     def _key(self, doc: int) -> PassageKey:
         key = self.postings.stored(doc).key
@@ -232,3 +275,32 @@ def edits(a: str, b: str, limit: int) -> int:
         if x > limit and min(row) > limit:
             return limit + 1
     return row[len(b) - 1]
+
+
+def in_order(positions: Sequence[list[int]], slop: int) -> bool:
+    """Whether each term's position can follow the previous one's by 1 to ``slop``."""
+    reachable = set(positions[0])
+    for following in positions[1:]:
+        reachable = {p for p in following if any(0 < p - q <= slop for q in reachable)}
+        if not reachable:
+            return False
+    return True
+
+
+def holding_all(postings: Sequence[Sequence[int]]) -> set[int]:
+    """The passages in every one of ``postings`` (sorted passage numbers): the shortest
+    list's passages looked up in the others, which are never walked whole."""
+    if not postings:
+        return set()
+    shortest, *others = sorted(postings, key=len)
+    found = set(shortest)
+    for ids in others:
+        found = {doc for doc in found if _holds(ids, doc)}
+        if not found:
+            break
+    return found
+
+
+def _holds(ids: Sequence[int], doc: int) -> bool:
+    position = bisect.bisect_left(ids, doc)
+    return position < len(ids) and ids[position] == doc

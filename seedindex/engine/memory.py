@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,8 +18,8 @@ import attrs
 
 from .. import _analysis
 from ..ranking import Corpus
-from . import NewPassage, StoredPassage
-from ._local import LocalSnapshot
+from . import NewDocument, NewPassage, StoredPassage
+from ._local import LocalSnapshot, holding_all, in_order
 
 __all__ = ["MemoryEngine", "create", "open"]
 
@@ -36,7 +36,11 @@ def create(folder: Path) -> MemoryEngine:
 class _Record(NamedTuple):
     path: str
     title: str
+    tags: tuple[str, ...]
     passage: NewPassage
+
+
+_FIELDS = ("text", "context", "title", "section", "tag")
 
 
 @attrs.frozen
@@ -45,27 +49,39 @@ class _State:
 
     records: tuple[_Record, ...] = ()
     generation: int = 0
-    positions: dict[str, dict[int, list[int]]] = attrs.field(factory=dict)
-    titles: dict[str, dict[int, int]] = attrs.field(factory=dict)
+    # field -> term -> passage -> positions
+    positions: dict[str, dict[str, dict[int, list[int]]]] = attrs.field(factory=dict)
     paths: dict[str, list[int]] = attrs.field(factory=dict)
     lengths: list[int] = attrs.field(factory=list)
+    context_lengths: list[int] = attrs.field(factory=list)
 
 
 def _state(records: tuple[_Record, ...], generation: int) -> _State:
-    positions: defaultdict[str, dict[int, list[int]]] = defaultdict(dict)
-    titles: defaultdict[str, dict[int, int]] = defaultdict(dict)
+    positions: dict[str, defaultdict[str, dict[int, list[int]]]] = {
+        field: defaultdict(dict) for field in _FIELDS
+    }
     paths: defaultdict[str, list[int]] = defaultdict(list)
-    lengths = []
-    for doc, (path, title, passage) in enumerate(records):
-        text = f"{passage.text}\n{passage.context}" if passage.context else passage.text
-        terms = _analysis.terms(text)
-        for position, term in enumerate(terms):
-            positions[term].setdefault(doc, []).append(position)
-        for term in _analysis.terms(title):
-            titles[term][doc] = titles[term].get(doc, 0) + 1
+    lengths: list[int] = []
+    context_lengths: list[int] = []
+    for doc, (path, title, tags, passage) in enumerate(records):
+        values = (passage.text, passage.context, title, passage.section, " ".join(tags))
+        for field, value in zip(_FIELDS, values, strict=True):
+            terms = _analysis.terms(value)
+            for position, term in enumerate(terms):
+                positions[field][term].setdefault(doc, []).append(position)
+            if field == "text":
+                lengths.append(len(terms))
+            elif field == "context":
+                context_lengths.append(len(terms))
         paths[path].append(doc)
-        lengths.append(len(terms))
-    return _State(records, generation, dict(positions), dict(titles), dict(paths), lengths)
+    return _State(
+        records,
+        generation,
+        {field: dict(terms) for field, terms in positions.items()},
+        dict(paths),
+        lengths,
+        context_lengths,
+    )
 
 
 class _Postings:
@@ -73,55 +89,38 @@ class _Postings:
 
     def __init__(self, state: _State) -> None:
         self._state = state
-        self._terms = {field: sorted(self._field(field)) for field in ("text", "title", "path")}
-        self.corpus = Corpus(state.lengths, len(state.records))
-
-    def _field(self, field: str) -> Collection[str]:
-        if field == "text":
-            return self._state.positions.keys()
-        return self._state.titles.keys() if field == "title" else self._state.paths.keys()
+        fields: dict[str, Collection[str]] = {"path": state.paths.keys()}
+        fields.update({field: terms.keys() for field, terms in state.positions.items()})
+        self._terms = {field: sorted(terms) for field, terms in fields.items()}
+        self.corpus = Corpus(state.lengths, len(state.records), state.context_lengths)
 
     def terms(self, field: str, term: str) -> tuple[list[int], list[float]]:
         state = self._state
         if field == "path":
             docs = state.paths.get(term, [])
             return docs, [1.0] * len(docs)
-        if field == "title":
-            found = state.titles.get(term, {})
-            return list(found), [float(n) for n in found.values()]
-        postings = state.positions.get(term, {})
+        postings = state.positions.get(field, {}).get(term, {})
         return list(postings), [float(len(p)) for p in postings.values()]
 
     def live(self) -> range:
         return range(len(self._state.records))
 
     def terms_from(self, field: str, start: str) -> Iterator[str]:
-        terms = self._terms[field]
+        terms = self._terms.get(field, [])
         return iter(terms[bisect.bisect_left(terms, start) :])
 
     def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
-        if field != "text":
-            return set()
-        postings = [self._state.positions.get(term, {}) for term in terms]
-        candidates = set.intersection(*(set(p) for p in postings)) if postings else set()
-        return {doc for doc in candidates if _in_order([p[doc] for p in postings], slop)}
+        field_positions = self._state.positions.get(field, {})
+        postings = [field_positions.get(term, {}) for term in terms]
+        candidates = holding_all([list(p) for p in postings])
+        return {doc for doc in candidates if in_order([p[doc] for p in postings], slop)}
 
     def path(self, doc: int) -> str:
         return self._state.records[doc].path
 
     def stored(self, doc: int) -> StoredPassage:
-        path, _title, p = self._state.records[doc]
-        return StoredPassage(path, p.start, p.end, p.line, p.end_line, p.text)
-
-
-def _in_order(positions: Sequence[list[int]], slop: int) -> bool:
-    """Whether each term's position can follow the previous one's by 1 to ``slop``."""
-    reachable = set(positions[0])
-    for following in positions[1:]:
-        reachable = {p for p in following if any(0 < p - q <= slop for q in reachable)}
-        if not reachable:
-            return False
-    return True
+        path, _title, _tags, p = self._state.records[doc]
+        return StoredPassage(path, p.start, p.end, p.line, p.end_line, p.text, p.section, p.page)
 
 
 class MemoryEngine:
@@ -174,8 +173,11 @@ class MemoryWriter:
         self._deleted.add(path)
         self._added = [r for r in self._added if r.path != path]
 
-    def add(self, path: str, title: str, passages: Iterable[NewPassage]) -> None:
-        self._added.extend(_Record(path, title, passage) for passage in passages)
+    def add(self, document: NewDocument) -> None:
+        self._added.extend(
+            _Record(document.path, document.title, document.tags, passage)
+            for passage in document.passages
+        )
 
     def commit(self, *, replace_all: bool = False) -> None:
         self._engine.apply(self._deleted, self._added, replace_all=replace_all)

@@ -26,6 +26,9 @@ FUZZY_WEIGHT = 0.5
 _FUZZY_MIN_CHARS = 4
 _FUZZY_TWO_EDITS_CHARS = 8
 _MAX_RESPELT = 8
+#: A phrase of the whole query gains this much of the idf of its words.
+PHRASE_WEIGHT = 1.0
+_PHRASED = ("text", "context", "title")
 #: Terms a pattern adds to a query's scoring at most.
 MAX_SCORED_EXPANSION = 256
 # How many of a passage's words a more-like-this query keeps.
@@ -68,6 +71,8 @@ class Plan:
     words: tuple[QueryWord, ...]
     scored: tuple[tuple[str, float], ...]
     match: t.Node | None
+    #: Queries whose passages score more: a plain query's words standing together.
+    bonus: tuple[tuple[t.Node, float], ...] = ()
 
 
 def is_plain(text: str) -> bool:
@@ -81,7 +86,25 @@ def plain_plan(text: str, vocabulary: Vocabulary) -> Plan:
     """The plan of plain words: stop words dropped unless there is nothing else."""
     typed, counts = typed_words(text)
     content = [t for t in counts if t not in _analysis.STOP_TERMS] or list(counts)
-    return _plan_words([(term, 1.0) for term in content], typed, counts, vocabulary)
+    plan = _plan_words([(term, 1.0) for term in content], typed, counts, vocabulary)
+    return attrs.evolve(plan, bonus=_phrase_bonus(_analysis.terms(text), vocabulary))
+
+
+def _phrase_bonus(terms: list[str], vocabulary: Vocabulary) -> tuple[tuple[t.Node, float], ...]:
+    """Passages holding the query's words as typed, side by side and in order (stop
+    words included: ``to be or not to be``, ``call me Ishmael``), rank above those
+    where they stand apart, and so do passages whose context holds them so: they gain
+    about the score of every word found once more."""
+    if len(terms) < 2:
+        return ()
+    frequency = vocabulary.frequencies(set(terms))
+    passages = vocabulary.passage_count()
+    if not all(frequency.values()):
+        return ()
+    value = PHRASE_WEIGHT * sum(idf(passages, frequency[term]) for term in set(terms))
+    # A passage under a section or document title holding the words together is about
+    # them as much, and more so when its document's own title does.
+    return tuple((t.Phrase(field, tuple(terms), slop=1), value) for field in _PHRASED)
 
 
 def tree_plan(tree: t.Node, text: str, vocabulary: Vocabulary) -> Plan:

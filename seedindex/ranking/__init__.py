@@ -1,6 +1,17 @@
 """Ranking shared by every engine: BM25 over passages and pseudo-relevance feedback."""
 
-from ._bm25 import K1, B, Corpus, TermPostings, best, idf
+from ._bm25 import CONTEXT_WEIGHT, K1, B, Corpus, TermPostings, best, idf, with_context
 from ._feedback import FEEDBACK_FILES, lent_terms
 
-__all__ = ["FEEDBACK_FILES", "K1", "B", "Corpus", "TermPostings", "best", "idf", "lent_terms"]
+__all__ = [
+    "CONTEXT_WEIGHT",
+    "FEEDBACK_FILES",
+    "K1",
+    "B",
+    "Corpus",
+    "TermPostings",
+    "best",
+    "idf",
+    "lent_terms",
+    "with_context",
+]

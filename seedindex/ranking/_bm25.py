@@ -17,6 +17,9 @@ import attrs
 #: Term frequency saturation and length normalisation (the usual Lucene defaults).
 K1 = 1.2
 B = 0.75
+#: The share of a term's weight that its being in a passage's context (its section's
+#: and document's titles, its file name) counts for, beside its being in the text.
+CONTEXT_WEIGHT = 0.75
 
 
 @attrs.frozen
@@ -34,10 +37,35 @@ def idf(passages: int, frequency: int) -> float:
     return math.log(1.0 + (passages - frequency + 0.5) / (frequency + 0.5))
 
 
-class Corpus:
-    """What BM25 needs of the whole index: passage count and length norms."""
+def with_context(
+    text: tuple[Sequence[int], Sequence[float]], context: tuple[Sequence[int], Sequence[float]]
+) -> tuple[list[int], list[float]]:
+    """A term's postings in the passages' text and in their contexts as one list, the
+    context's frequencies counted at ``CONTEXT_WEIGHT`` (BM25F over the two fields)."""
+    if not context[0]:
+        return list(text[0]), list(text[1])
+    if not text[0]:
+        return list(context[0]), [CONTEXT_WEIGHT * f for f in context[1]]
+    merged = dict(zip(text[0], text[1], strict=True))
+    get = merged.get
+    for doc, frequency in zip(context[0], context[1], strict=True):
+        merged[doc] = get(doc, 0.0) + CONTEXT_WEIGHT * frequency
+    ids = sorted(merged)
+    return ids, [merged[doc] for doc in ids]
 
-    def __init__(self, lengths: Sequence[int], live: int) -> None:
+
+class Corpus:
+    """What BM25 needs of the whole index: passage count and length norms (of the text
+    and, at ``CONTEXT_WEIGHT``, the context)."""
+
+    def __init__(
+        self, lengths: Sequence[float], live: int, context_lengths: Sequence[float] = ()
+    ) -> None:
+        if context_lengths:
+            lengths = [
+                length + CONTEXT_WEIGHT * extra
+                for length, extra in zip(lengths, context_lengths, strict=True)
+            ]
         average = (sum(lengths) / len(lengths)) if lengths else 1.0
         self.passages = live
         self.norms = [K1 * (1.0 - B + B * length / average) for length in lengths]

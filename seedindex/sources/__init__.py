@@ -1,18 +1,5 @@
-"""Files to documents to passages: walking the seeds folder, reading files as text,
-and splitting the text into passages that follow its own paragraphs."""
+"""Files: walking the seeds folder and reading each document file's bytes safely."""
 
-from ._files import Document, Skipped, SourceFile, check_root, decode, read, walk
-from ._text import Span, split, title
+from ._files import Loaded, Skipped, SourceFile, check_root, read, walk
 
-__all__ = [
-    "Document",
-    "Skipped",
-    "SourceFile",
-    "Span",
-    "check_root",
-    "decode",
-    "read",
-    "split",
-    "title",
-    "walk",
-]
+__all__ = ["Loaded", "Skipped", "SourceFile", "check_root", "read", "walk"]

@@ -1,8 +1,7 @@
-"""Finding the documents under a seeds folder and reading them as text."""
+"""Finding the document files under a seeds folder, and reading their bytes safely."""
 
 from __future__ import annotations
 
-import codecs
 import errno
 import os
 import stat
@@ -13,10 +12,6 @@ import attrs
 
 from .._config import Config
 from ..errors import SeedsError
-
-_BINARY_PROBE = 8192
-_UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # before UTF-16's: LE starts alike
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @attrs.frozen
@@ -35,11 +30,11 @@ class SourceFile:
 
 
 @attrs.frozen
-class Document:
-    """A file read as text: ``text`` is what every passage offset points into."""
+class Loaded:
+    """A file's bytes, as read, and their hash."""
 
     source: SourceFile
-    text: str
+    data: bytes | bytearray
     sha256: str
 
 
@@ -182,8 +177,8 @@ _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_
 _READ_CHUNK = 1 << 20
 
 
-def read(source: SourceFile, max_bytes: int) -> Document | Skipped:
-    """Read one file as text, or say why it cannot be.
+def read(source: SourceFile, max_bytes: int) -> Loaded | Skipped:
+    """Read one file's bytes, or say why they cannot be.
 
     The file read is the one the walk saw: a file swapped since (for a link, a pipe, a
     device or another file) is skipped, and no more than ``max_bytes`` are read.
@@ -207,16 +202,12 @@ def read(source: SourceFile, max_bytes: int) -> Document | Skipped:
         os.close(fd)
     if len(data) > max_bytes:
         return Skipped(source.path, f"larger than {max_bytes} bytes")
-    try:
-        text = decode(data)
-    except ValueError as exc:
-        return Skipped(source.path, str(exc))
     import hashlib  # here: a query on an unchanged folder reads and hashes nothing
 
     digest = hashlib.sha256(data).hexdigest()
     # The stat of the file as opened: a change after it is seen by the next update.
     read_as = attrs.evolve(source, size=len(data), mtime_ns=st.st_mtime_ns, ctime_ns=st.st_ctime_ns)
-    return Document(read_as, text, digest)
+    return Loaded(read_as, data, digest)
 
 
 def _read_at_most(fd: int, limit: int) -> bytearray:
@@ -229,29 +220,3 @@ def _read_at_most(fd: int, limit: int) -> bytearray:
             break
         data += chunk
     return data
-
-
-def decode(data: bytes | bytearray) -> str:
-    """UTF-8 (a byte order mark is dropped), or UTF-32 or UTF-16 when it starts with
-    its BOM.
-
-    Raises ValueError saying why the bytes are not text.
-    """
-    if data.startswith(_UTF32_BOMS):
-        try:
-            return data.decode("utf-32")
-        except UnicodeDecodeError:
-            raise ValueError("not valid UTF-32 despite its byte order mark") from None
-    if data.startswith(_UTF16_BOMS):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ValueError("not valid UTF-16 despite its byte order mark") from None
-    if b"\0" in data[:_BINARY_PROBE]:
-        raise ValueError("binary file (contains NUL bytes)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from None

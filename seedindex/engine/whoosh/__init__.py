@@ -13,14 +13,14 @@ import os
 import shutil
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import _compat  # isort: skip  (before any of Whoosh's own imports)
 from whoosh import index
 
-from .. import CorruptEngineError, EngineWriteError, NewPassage
+from .. import CorruptEngineError, EngineWriteError, NewDocument
 from .._local import LocalSnapshot
 from ._compat import scoped
 from ._read import WhooshPostings
@@ -173,17 +173,21 @@ class WhooshWriter:
         self._writer.delete_by_term("path", path)
 
     @scoped
-    def add(self, path: str, title: str, passages: Iterable[NewPassage]) -> None:
-        for passage in passages:
+    def add(self, document: NewDocument) -> None:
+        tags = " ".join(document.tags)
+        for passage in document.passages:
             self._writer.add_document(
-                text=f"{passage.text}\n{passage.context}" if passage.context else passage.text,
-                _stored_text=passage.text,
-                title=title,
-                path=path,
+                text=passage.text,
+                context=passage.context,
+                title=document.title,
+                section=passage.section,
+                tag=tags,
+                path=document.path,
                 start=passage.start,
                 end=passage.end,
                 line=passage.line,
                 end_line=passage.end_line,
+                page=passage.page,
             )
         self._writer.end_file()
 

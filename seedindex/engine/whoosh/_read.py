@@ -16,6 +16,7 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from ...ranking import Corpus
 from .. import StoredPassage
+from .._local import holding_all, in_order
 from ._compat import PATCHED, reading_ours, reads
 from ._schema import column_lengths
 
@@ -32,26 +33,25 @@ class WhooshPostings:
     def __init__(self, reader: Any, whoosh_index: Any) -> None:
         self._reader = reader
         self._index = whoosh_index
-        self._searcher: Any = None
         self._leaves = list(reader.leaf_readers())
         self._cache: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         self._stored: dict[int, StoredPassage] = {}
         self._paths: list[Any] = []
         self._live: frozenset[int] | None = None
-        self.corpus = Corpus(self._lengths(), reader.doc_count())
+        self.corpus = Corpus(self._lengths("text"), reader.doc_count(), self._lengths("context"))
 
-    def _lengths(self) -> list[int]:
-        """Every passage's length, read from each segment's column at once when we can."""
+    def _lengths(self, field: str) -> list[int]:
+        """Every passage's length in ``field``, read from each segment's column at once
+        when we can."""
         lengths: list[int] = []
         for leaf, _base in self._leaves:
             perdoc = getattr(leaf, "_perdoc", None)  # none in an index without passages
-            column = column_lengths(perdoc, "text") if PATCHED and perdoc is not None else None
+            column = column_lengths(perdoc, field) if PATCHED and perdoc is not None else None
             if column is not None:
                 lengths.extend(column[: leaf.doc_count_all()])
             else:
                 lengths.extend(
-                    leaf.doc_field_length(doc, "text", 0) or 0
-                    for doc in range(leaf.doc_count_all())
+                    leaf.doc_field_length(doc, field, 0) or 0 for doc in range(leaf.doc_count_all())
                 )
         return lengths
 
@@ -73,13 +73,26 @@ class WhooshPostings:
 
     @reads
     def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
-        from whoosh import query
+        candidates = holding_all([self.terms(field, term)[0] for term in set(terms)])
+        if not candidates:
+            return set()
+        places = {term: self._positions(field, term, candidates) for term in set(terms)}
+        return {doc for doc in candidates if in_order([places[t][doc] for t in terms], slop)}
 
-        if self._searcher is None:
-            from whoosh.searching import Searcher
-
-            self._searcher = Searcher(self._reader, fromindex=self._index)
-        return set(self._searcher.docs_for_query(query.Phrase(field, list(terms), slop=slop)))
+    def _positions(self, field: str, term: str, docs: set[int]) -> dict[int, list[int]]:
+        """The positions of ``term`` in each of ``docs`` (which all hold it)."""
+        found: dict[int, list[int]] = {}
+        decode = self._reader.schema[field].format.decode_positions
+        for leaf, base in self._leaves:
+            if (field, term) not in leaf:
+                continue
+            matcher = leaf.postings(field, term)
+            if isinstance(matcher, FilterMatcher):
+                matcher = matcher.child
+            for doc, value in _values(matcher):
+                if base + doc in docs:
+                    found[base + doc] = decode(value)
+        return found
 
     @reads
     def path(self, doc: int) -> str:
@@ -110,14 +123,13 @@ class WhooshPostings:
             line=fields["line"],
             end_line=fields["end_line"],
             text=fields["text"],
+            section=fields.get("section", ""),
+            page=fields.get("page"),
         )
         return found
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()  # closes the reader too
-        else:
-            self._reader.close()
+        self._reader.close()
 
     @reads
     def _read(self, field: str, term: str) -> tuple[list[int], list[float]]:
@@ -138,6 +150,20 @@ class WhooshPostings:
                     frequencies.append(frequency)
         self._cache[(field, term)] = (ids, frequencies)
         return ids, frequencies
+
+
+def _values(matcher: Any) -> Iterator[tuple[int, bytes]]:
+    """(doc, encoded positions) of every posting, a block at a time where we can."""
+    if not PATCHED or not isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            yield matcher.id(), matcher.value()
+            matcher.next()
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_values()
+        yield from zip(matcher._ids, matcher._values, strict=True)
+        matcher._next_block()
 
 
 def _blocks(matcher: Any) -> Iterator[tuple[int, float]]:

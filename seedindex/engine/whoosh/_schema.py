@@ -99,7 +99,7 @@ _ONCE = struct.Struct(">II")
 
 
 class PassageFrequency(formats.Frequency):  # type: ignore[misc]
-    """Whoosh's frequency format (for titles), fed straight from ``_analysis``."""
+    """Whoosh's frequency format (for contexts, titles ...), fed straight from ``_analysis``."""
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
         for term, found in _positions(value).items():
@@ -120,17 +120,35 @@ def _positions(text: str) -> dict[str, list[int]]:
 def schema() -> fields.Schema:
     text = fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase")
     text.format = PassagePositions()
-    title = fields.TEXT(analyzer=Analyzer(), phrase=False)
-    title.format = PassageFrequency()
     return fields.Schema(
         text=text,
+        context=_positioned(),
+        title=_positioned(scorable=False),
+        section=_counted(stored=True),
+        tag=_counted(),
         path=fields.ID(stored=True, sortable=True),
-        title=title,
         start=fields.STORED(),
         end=fields.STORED(),
         line=fields.STORED(),
         end_line=fields.STORED(),
+        page=fields.STORED(),
     )
+
+
+def _positioned(*, scorable: bool = True) -> fields.TEXT:
+    """A field of a passage's context: positions, for phrases in titles."""
+    field = fields.TEXT(analyzer=Analyzer(), phrase=True)
+    field.format = PassagePositions()
+    field.scorable = scorable
+    return field
+
+
+def _counted(*, stored: bool = False) -> fields.TEXT:
+    """A field of term counts without positions (sections, tags)."""
+    field = fields.TEXT(analyzer=Analyzer(), phrase=False, stored=stored)
+    field.format = PassageFrequency()
+    field.scorable = False
+    return field
 
 
 _LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedindex.sources import split
+from seedindex.documents import split
 from tests.conftest import SEED_FILE
 
 

@@ -1,10 +1,12 @@
-"""Splitting a document's text into passages that follow its own paragraphs.
+"""Cutting a document's blocks into passages of at most ``max_words`` words.
 
-Paragraphs are separated by blank lines. Inside a block of lines, a line longer
-than ``_UNWRAPPED_LINE`` characters is a paragraph written on one line (files
-written one paragraph per line), while runs of shorter lines are hard-wrapped
-text and stay together. A paragraph of more than ``max_words`` words is split at
-sentence ends; a passage never cuts a word.
+A block of prose longer than that is cut at sentence ends, a preformatted block
+(code, a table, a list) at line ends; a passage never cuts a word, and never
+spans two blocks. ``paragraphs`` is the rule for text without markup: paragraphs
+are separated by blank lines, and inside a block of lines, a line longer than
+``_UNWRAPPED_LINE`` characters is a paragraph written on one line (files written
+one paragraph per line), while runs of shorter lines are hard-wrapped text and stay
+together.
 """
 
 from __future__ import annotations
@@ -15,15 +17,13 @@ from collections.abc import Iterator
 
 import attrs
 
+from ._model import Block, Parsed
+
 # Hard-wrapped prose keeps lines under about 80 characters; a line this long is a
 # whole paragraph.
 _UNWRAPPED_LINE = 200
 # A run of this many characters without white space is cut anyway (it is no word).
 _MAX_RUN = 10_000
-
-# A first paragraph of at most this many words, followed by more, is the title.
-_TITLE_WORDS = 20
-
 # Paragraphs shorter than this many characters a word are counted the quick way.
 _QUICK_CHARS_PER_WORD = 32
 
@@ -35,39 +35,43 @@ _SENTENCE_END = re.compile(r"""[.!?…]["'’”)\]]*$""")
 
 @attrs.frozen
 class Span:
-    """Where a passage sits: character offsets (end exclusive) and 1-based lines."""
+    """Where a passage sits: character offsets (end exclusive), 1-based lines, and the
+    section and page of its block."""
 
     start: int
     end: int
     line: int
     end_line: int
+    section: str = ""
+    page: int | None = None
+    preformatted: bool = False
 
 
-def split(text: str, max_words: int) -> list[Span]:
-    """The passages of ``text``, in order, never overlapping."""
+def passages(document: Parsed, max_words: int) -> list[Span]:
+    """The passages of ``document``, in order, never overlapping."""
+    text = document.text
     line_starts = _line_starts(text)
     spans = []
-    for start, end in _paragraphs(text):
-        for piece_start, piece_end in _limit_words(text, start, end, max_words):
+    for block in document.blocks:
+        cut = _limit_lines if block.preformatted else _limit_words
+        for start, end in cut(text, block.start, block.end, max_words):
             spans.append(
                 Span(
-                    piece_start,
-                    piece_end,
-                    bisect.bisect_right(line_starts, piece_start),
-                    bisect.bisect_right(line_starts, piece_end - 1),
+                    start,
+                    end,
+                    bisect.bisect_right(line_starts, start),
+                    bisect.bisect_right(line_starts, end - 1),
+                    block.section,
+                    block.page,
+                    block.preformatted,
                 )
             )
     return spans
 
 
-def title(text: str, spans: list[Span]) -> str:
-    """The document's title: a short first paragraph (or Markdown heading), else ''."""
-    if len(spans) < 2:
-        return ""
-    first = text[spans[0].start : spans[0].end]
-    if len(first.split()) > _TITLE_WORDS:
-        return ""
-    return first.lstrip("#").strip()
+def split(text: str, max_words: int) -> list[Span]:
+    """The passages of ``text`` read as text without markup."""
+    return passages(Parsed(text, tuple(paragraphs(text))), max_words)
 
 
 def _line_starts(text: str) -> list[int]:
@@ -79,17 +83,22 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each paragraph, trimmed of surrounding white space."""
+def paragraphs(text: str, start: int = 0, end: int | None = None) -> Iterator[Block]:
+    """Each paragraph of ``text[start:end]``, trimmed of surrounding white space."""
+    for left, right in _paragraph_spans(text, start, len(text) if end is None else end):
+        yield Block(left, right)
+
+
+def _paragraph_spans(text: str, start: int, stop: int) -> Iterator[tuple[int, int]]:
     block: tuple[int, int] | None = None
-    for match in _LINE.finditer(text):
+    for match in _LINE.finditer(text, start, stop):
         line = match.group()
         stripped = line.strip()
         if not stripped:
             if block:
                 yield block
             block = None
-            if match.end() == len(text):
+            if match.end() == stop:
                 break
             continue
         left = match.start() + len(line) - len(line.lstrip())
@@ -101,7 +110,7 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
             block = None
         else:
             block = (block[0], right) if block else (left, right)
-        if match.end() == len(text):
+        if match.end() == stop:
             break
     if block:
         yield block
@@ -153,3 +162,38 @@ def _limit_words(text: str, start: int, end: int, max_words: int) -> Iterator[tu
 def _cut_run(start: int, end: int) -> Iterator[tuple[int, int]]:
     for piece_start in range(start, end, _MAX_RUN):
         yield piece_start, min(piece_start + _MAX_RUN, end)
+
+
+def _limit_lines(text: str, start: int, end: int, max_words: int) -> Iterator[tuple[int, int]]:
+    """Cut [start, end) at line ends so that no piece has more than max_words words (a
+    line longer than that is cut as prose is)."""
+    if (
+        end - start <= max_words * _QUICK_CHARS_PER_WORD
+        and len(text[start:end].split()) <= max_words
+    ):
+        yield start, end
+        return
+    piece_start = piece_end = -1
+    words = 0
+    for line in _LINE.finditer(text, start, end):
+        count = len(line.group().split())
+        if not count:
+            continue
+        left = line.start() + len(line.group()) - len(line.group().lstrip())
+        right = line.start() + len(line.group().rstrip())
+        if count > max_words:
+            if piece_start >= 0:
+                yield piece_start, piece_end
+            yield from _limit_words(text, left, right, max_words)
+            piece_start, words = -1, 0
+            continue
+        if piece_start >= 0 and words + count > max_words:
+            yield piece_start, piece_end
+            piece_start, words = -1, 0
+        if piece_start < 0:
+            piece_start = line.start()
+        piece_end, words = right, words + count
+        if line.end() == end:
+            break
+    if piece_start >= 0:
+        yield piece_start, piece_end
