@@ -3,7 +3,10 @@
 Words are runs of letters and digits, joined across apostrophes (``Iran’s``).
 Each word is normalised (NFKC, case folded, accents removed, typographic
 apostrophes made ASCII) and stemmed with the Snowball English stemmer, which
-also drops the possessive ``'s``.
+also drops the possessive ``'s``. Chinese, Japanese, Korean and Thai are written
+without spaces between words: a run of their letters becomes its overlapping
+pairs of letters (``救援车队`` -> ``救援 援车 车队``), so that any word inside it is
+found, as a phrase of its pairs, with no dictionary.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Iterator
+from itertools import pairwise
 
 import attrs
 import Stemmer
@@ -32,6 +36,14 @@ _LETTERS = rf"[\w{_MARKS}][\w{_MARKS}{_INVISIBLE}]*"
 # such as an emoji is a word of its own.
 _SYMBOL = r"[\U0001F000-\U0001FAFF\u2600-\u27BF]\uFE0F?"
 _WORD = re.compile(rf"{_LETTERS}(?:['’ʼ‘]{_LETTERS})*|{_SYMBOL}")
+# Letters of scripts written without spaces, each with the marks that follow it.
+_UNSPACED = (
+    "\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
+_UNSPACED_LETTER = re.compile(f"[{_UNSPACED}][{_MARKS}\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*")
+_UNSPACED_RUN = re.compile(f"(?:{_UNSPACED_LETTER.pattern})+")
 _FOLDED_CHARS = str.maketrans(
     {
         "’": "'",
@@ -87,10 +99,39 @@ def tokens(text: str) -> Iterator[Token]:
 
 def spans(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) of every indexable word: ``tokens`` without the objects."""
-    for match in _WORD.finditer(text):
-        start, end = match.span()
+    for word, start, end in _words(text):
         if end - start <= MAX_WORD_CHARS:
-            yield _TERMS[match.group()], start, end
+            yield _TERMS[word], start, end
+
+
+def _words(text: str) -> Iterator[tuple[str, int, int]]:
+    """(word as typed, start, end) of every word of ``text``."""
+    if not _HAS_UNSPACED.search(text):  # nearly every text: no run to cut in pairs
+        for match in _WORD.finditer(text):
+            yield match.group(), match.start(), match.end()
+        return
+    for match in _WORD.finditer(text):
+        if _HAS_UNSPACED.search(match.group()):
+            yield from _pairs(text, match.start(), match.end())
+        else:
+            yield match.group(), match.start(), match.end()
+
+
+def _pairs(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+    """A word holding letters of unspaced scripts: its other runs as words, each run of
+    unspaced letters as its overlapping pairs (a lone letter as itself)."""
+    position = start
+    for run in _UNSPACED_RUN.finditer(text, start, end):
+        if run.start() > position:
+            yield text[position : run.start()], position, run.start()
+        letters = [m.span() for m in _UNSPACED_LETTER.finditer(text, run.start(), run.end())]
+        if len(letters) == 1:
+            yield run.group(), run.start(), run.end()
+        for (first, _), (_, second_end) in pairwise(letters):
+            yield text[first:second_end], first, second_end
+        position = run.end()
+    if position < end:
+        yield text[position:end], position, end
 
 
 def word_terms(text: str) -> dict[str, str]:
@@ -98,11 +139,18 @@ def word_terms(text: str) -> dict[str, str]:
     return {word: _TERMS[word] for word in set(words(text))}
 
 
+def written_words(text: str) -> str:
+    """The distinct words of ``text`` as written (normalised, not stemmed), sorted and
+    separated by spaces: what near spellings are looked for among."""
+    found = {normalize(word) for word in set(words(text)) if len(word) > 1}
+    return " ".join(sorted(w for w in found if not w.isdigit() and " " not in w))
+
+
 def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:
     """(start, end) of every word of ``text`` typed as one of ``typed``."""
     if not typed:
         return []
-    return [match.span() for match in _WORD.finditer(text) if match.group() in typed]
+    return [(start, end) for word, start, end in _words(text) if word in typed]
 
 
 def terms(text: str) -> list[str]:
@@ -112,7 +160,11 @@ def terms(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """The words of ``text`` as typed, in order."""
-    found: list[str] = _WORD.findall(text)
+    found: list[str] = (
+        [word for word, _start, _end in _words(text)]
+        if _HAS_UNSPACED.search(text)
+        else _WORD.findall(text)
+    )
     if max(map(len, found), default=0) > MAX_WORD_CHARS:  # rare: test before filtering
         found = [word for word in found if len(word) <= MAX_WORD_CHARS]
     return found

@@ -146,11 +146,25 @@ def _query(args: argparse.Namespace) -> int:
             print(_as_json(passage) if args.json else _as_text(passage, config.highlight))
             if args.explain:
                 _print_explanation(ix.explain(args.text, passage), args.json)
-        if len(passages) < _FEW:
+        if len(passages) < _FEW and not args.quiet:
             suggestion = ix.suggest(args.text)
-            if suggestion and not args.quiet:
+            if suggestion:
                 print(f"Did you mean: {suggestion}", file=sys.stderr)
+            if not passages:
+                _say_why_nothing(ix.stats())
     return EXIT_FOUND if passages else EXIT_NOTHING
+
+
+def _say_why_nothing(stats: seedindex.Stats) -> None:
+    """A folder without documents of the types read finds nothing: say so."""
+    if stats.files:
+        return
+    found = f"; it holds {_other_types(stats)}" if stats.not_indexed else ""
+    print(
+        f"seedindex: no documents are indexed in {stats.seeds}{found}. Types read: "
+        f"{' '.join(Config().extensions)} (Config(extensions=...) adds others)",
+        file=sys.stderr,
+    )
 
 
 def _similar(args: argparse.Namespace) -> int:
@@ -201,9 +215,16 @@ def _status(args: argparse.Namespace) -> int:
     else:
         state = "stale (run: seedindex update)" if stats.stale else "up to date"
     print(f"state:     {state}")
+    if stats.not_indexed:
+        print(f"not read:  {_other_types(stats)} (not document types seedindex reads)")
     for path, reason in stats.skipped:
         print(f"skipped:   {path}: {reason}")
     return EXIT_FOUND
+
+
+def _other_types(stats: seedindex.Stats, most: int = 8) -> str:
+    shown = ", ".join(f"{count} {ending}" for ending, count in stats.not_indexed[:most])
+    return shown + (", ..." if len(stats.not_indexed) > most else "")
 
 
 def _open(

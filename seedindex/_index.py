@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +48,7 @@ class Stats:
     files: int
     passages: int
     skipped: tuple[tuple[str, str], ...]  # (path, reason)
+    not_indexed: tuple[tuple[str, int], ...]  # (file ending, files) of other types, most first
     size_bytes: int
     updated: datetime | None  # None: never built
     stale: bool
@@ -136,6 +138,14 @@ class Index:
     def explain(self, text: str, passage: Passage) -> Explanation:
         """Why ``passage`` scores as it does for ``text``: each query term's part."""
         return self._read(lambda searcher: searcher.explain(text, passage))
+
+    def text(self, path: str) -> str:
+        """The text of document ``path`` (relative to the seeds) that its passages'
+        offsets point into: the file's own text for text formats, the extracted text for
+        HTML, PDF, DOCX, ODT and EPUB, so ``passage.text == ix.text(passage.path)[
+        passage.start : passage.end]``. StaleDocumentError when the file changed since
+        it was indexed."""
+        return self._sync.document(path).text
 
     def stats(self) -> Stats:
         """Counts, size, last update and whether the seeds changed since."""
@@ -305,15 +315,19 @@ def _stats(
 ) -> Stats:
     manifest = sync.load_manifest()
     built = sync.current(engine, manifest)
+    others: Counter[str] = Counter()
+    changed = bool(sync.changes(manifest, others))  # (counts the other types on the way)
+    stale = not built or changed
     return Stats(
         seeds=str(seeds),
         index_dir=str(location),
         files=manifest.files,
         passages=manifest.passages,
         skipped=tuple(sorted((p, e.reason) for p, e in manifest.skipped.items())),
+        not_indexed=tuple(sorted(others.items(), key=lambda item: (-item[1], item[0]))),
         size_bytes=directory.size() if directory.root.is_dir() else 0,
         updated=datetime.fromtimestamp(manifest.updated, timezone.utc) if built else None,
-        stale=not built or bool(sync.changes(manifest)),
+        stale=stale,
     )
 
 

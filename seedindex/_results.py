@@ -93,12 +93,23 @@ def _holds(present: set[str], word: QueryWord) -> bool:
     return not word.terms.isdisjoint(present)
 
 
+def _joined(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and start < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return joined
+
+
 def mark(text: str, spans: list[tuple[int, int]], marker: tuple[str, str]) -> str:
-    """``text`` with each (start, end) span wrapped in the marker; adjacent spans stay apart."""
+    """``text`` with each (start, end) span wrapped in the marker; adjacent spans stay
+    apart, overlapping ones (the letter pairs of Chinese, say) are marked as one."""
     opening, closing = marker
     pieces = []
     position = 0
-    for start, end in spans:
+    for start, end in _joined(spans):
         pieces += [text[position:start], opening, text[start:end], closing]
         position = end
     pieces.append(text[position:])

@@ -11,16 +11,17 @@ import logging
 import posixpath
 import re
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
 
-from . import documents, sources
+from . import _analysis, documents, sources
 from ._config import Config
 from .documents import SECTION_SEPARATOR
 from .engine import CorruptEngineError, Engine, EngineError, EngineWriter, NewDocument, NewPassage
-from .errors import IndexDirError
+from .errors import IndexDirError, PassageNotFoundError, StaleDocumentError
 from .store import IndexDirectory
 from .store import manifest as _manifest
 from .store.manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry, Unchanged
@@ -66,9 +67,11 @@ class Syncer:
         self.progress = progress
         self._manifest_seen: tuple[tuple[int, int, int], Manifest] | None = None
 
-    def changes(self, manifest: Manifest) -> _manifest.Changes:
+    def changes(self, manifest: Manifest, others: Counter[str] | None = None) -> _manifest.Changes:
+        """What changed in the seeds since ``manifest``; files of other types are
+        counted in ``others``, if given."""
         lines = _manifest.entries(self.directory.manifest)
-        return _manifest.changes(manifest, lines, self._walk())
+        return _manifest.changes(manifest, lines, self._walk(others))
 
     def load_manifest(self) -> Manifest:
         """The manifest on disk, read again only when the file was replaced."""
@@ -139,11 +142,30 @@ class Syncer:
             seconds=time.monotonic() - began,
         )
 
+    def document(self, path: str) -> documents.Parsed:
+        """The document ``path`` as it was indexed (its text is what passage offsets
+        point into); PassageNotFoundError when it is not indexed, StaleDocumentError when
+        its file changed since."""
+        found = _manifest.entries(self.directory.manifest)
+        entry = next((line[1] for line in found if line[0] == path), None)
+        source = sources.find(self.seeds, path, self.config)
+        if entry is None or isinstance(source, sources.Skipped):
+            raise PassageNotFoundError(f"no indexed document {path}")
+        loaded = sources.read(source, self.config.max_file_bytes)
+        if isinstance(loaded, sources.Skipped) or loaded.sha256 != entry.sha256:
+            raise StaleDocumentError(f"{path} changed since it was indexed; update the index")
+        try:
+            return documents.parse(path, loaded.data, self.config.max_file_bytes)
+        except documents.Unreadable as exc:  # a reader's code changed since, say
+            raise StaleDocumentError(f"{path} cannot be read again: {exc}") from None
+
     def _cannot_write(self, problem: Exception) -> IndexDirError:
         return IndexDirError(f"cannot write index at {self.directory.root}: {problem}")
 
-    def _walk(self) -> Iterator[sources.SourceFile | sources.Skipped]:
-        return sources.walk(self.seeds, self.config)
+    def _walk(
+        self, others: Counter[str] | None = None
+    ) -> Iterator[sources.SourceFile | sources.Skipped]:
+        return sources.walk(self.seeds, self.config, others)
 
     def _remember_manifest(self, saved: Manifest) -> None:
         """What this process just saved need not be read back."""
@@ -251,7 +273,8 @@ def _index_file(
     if not full:  # a full build replaces everything at commit: nothing to delete
         writer.delete(source.path)  # also after a crash left passages the manifest lacks
     passages = _passages(document, spans, source.path)
-    writer.add(NewDocument(source.path, document.title, document.tags, passages))
+    words = _analysis.written_words(document.text)
+    writer.add(NewDocument(source.path, document.title, document.tags, passages, words))
     counts["changed" if known is not None else "added"] += 1
     counts["passages_written"] += len(spans)
     return Entry(loaded.source.size, loaded.source.mtime_ns, loaded.sha256, len(spans))

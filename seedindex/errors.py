@@ -15,6 +15,7 @@ __all__ = [
     "QuerySyntaxError",
     "SeedIndexError",
     "SeedsError",
+    "StaleDocumentError",
     "UnsafeIndexDirError",
 ]
 
@@ -46,6 +47,13 @@ class PassageNotFoundError(SeedIndexError, LookupError):
     """No indexed passage is at the place asked for."""
 
     exit_code = 1
+
+
+class StaleDocumentError(SeedIndexError, LookupError):
+    """A document's file changed since it was indexed: its passages' offsets no longer
+    point into its text until the index is updated."""
+
+    exit_code = 5
 
 
 class SeedsError(SeedIndexError, OSError):

@@ -30,8 +30,8 @@ def _walk_then(swap: Any) -> Any:
     race between the walk and the read, made to happen every time."""
     real_walk = sources_package.walk
 
-    def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
-        for item in real_walk(root, config):
+    def walk(root: Path, config: Config, others: Any = None) -> Iterator[SourceFile | Skipped]:
+        for item in real_walk(root, config, others):
             if isinstance(item, SourceFile):
                 swap(item)
             yield item

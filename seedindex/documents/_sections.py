@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 SEPARATOR = " > "
-_INLINE_MARKUP = re.compile(r"[*_`]+|<[^>]*>")
+_INLINE_MARKUP = re.compile(r"[*_]+|</?[A-Za-z][^>]*>")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
 
 
@@ -26,6 +26,10 @@ class Sections:
 
 
 def plain_heading(markup: str) -> str:
-    """A heading's words without inline markup: links keep their text."""
-    text = _LINK.sub(lambda m: m.group(1) or m.group(2) or "", markup)
-    return " ".join(_INLINE_MARKUP.sub("", text).split()).strip(" #")
+    """A heading's words without inline markup: links keep their text, code spans
+    (``Box<T>``) their characters."""
+    pieces = markup.split("`")
+    for number in range(0, len(pieces), 2):  # outside code spans
+        text = _LINK.sub(lambda m: m.group(1) or m.group(2) or "", pieces[number])
+        pieces[number] = _INLINE_MARKUP.sub("", text)
+    return " ".join("".join(pieces).split()).strip(" #")

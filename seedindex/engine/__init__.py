@@ -70,6 +70,8 @@ class NewDocument:
     title: str
     tags: tuple[str, ...]
     passages: Iterable[NewPassage]
+    #: Its distinct words as written (``_analysis.written_words``), for near spellings.
+    words: str = ""
 
 
 @attrs.frozen

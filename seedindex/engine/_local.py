@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import takewhile
 from typing import Protocol
 
+from .. import _analysis
 from ..query import tree as t
 from ..ranking import CONTEXT_WEIGHT, Corpus, TermPostings, best, with_context
 from . import PassageKey, Search, StoredPassage, TermPart
@@ -75,16 +76,18 @@ class LocalSnapshot:
     def passage_count(self) -> int:
         return self.postings.corpus.passages
 
-    def near(self, term: str, distance: int, prefix: int) -> list[str]:
-        start = term[:prefix]
-        return [
-            word
-            for word in takewhile(
-                lambda w: w.startswith(start), self.postings.terms_from("text", start)
-            )
+    def near(self, word: str, distance: int, prefix: int) -> list[str]:
+        start = word[:prefix]
+        files: dict[str, int] = {}
+        for found in takewhile(
+            lambda w: w.startswith(start), self.postings.terms_from("word", start)
+        ):
             # An edit changes the length by one at most: most words need no closer look.
-            if abs(len(word) - len(term)) <= distance and edits(word, term, distance) <= distance
-        ]
+            if abs(len(found) - len(word)) <= distance and edits(found, word, distance) <= distance:
+                holding = len(self.postings.terms("word", found)[0])  # live files only
+                if holding:
+                    files[found] = holding
+        return sorted(files, key=lambda w: (-files[w], w))
 
     def expand(self, pattern: t.Pattern, limit: int) -> list[str]:
         found: list[str] = []
@@ -111,7 +114,8 @@ class LocalSnapshot:
                     yield term
         elif isinstance(pattern, t.Fuzzy):
             if pattern.field == "text":
-                yield from self.near(pattern.text, pattern.distance, pattern.prefix)
+                near = self.near(pattern.text, pattern.distance, pattern.prefix)
+                yield from dict.fromkeys(_analysis.term(word) for word in near)
         else:
             yield from _in_range(terms_from(pattern.field, pattern.low or ""), pattern)
 

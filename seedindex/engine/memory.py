@@ -38,9 +38,10 @@ class _Record(NamedTuple):
     title: str
     tags: tuple[str, ...]
     passage: NewPassage
+    words: str  # the file's written words, on its first passage only
 
 
-_FIELDS = ("text", "context", "title", "section", "tag")
+_FIELDS = ("text", "context", "title", "section", "tag", "word")
 
 
 @attrs.frozen
@@ -63,9 +64,9 @@ def _state(records: tuple[_Record, ...], generation: int) -> _State:
     paths: defaultdict[str, list[int]] = defaultdict(list)
     lengths: list[int] = []
     context_lengths: list[int] = []
-    for doc, (path, title, tags, passage) in enumerate(records):
+    for doc, (path, title, tags, passage, words) in enumerate(records):
         values = (passage.text, passage.context, title, passage.section, " ".join(tags))
-        for field, value in zip(_FIELDS, values, strict=True):
+        for field, value in zip(_FIELDS, values, strict=False):
             terms = _analysis.terms(value)
             for position, term in enumerate(terms):
                 positions[field][term].setdefault(doc, []).append(position)
@@ -73,6 +74,8 @@ def _state(records: tuple[_Record, ...], generation: int) -> _State:
                 lengths.append(len(terms))
             elif field == "context":
                 context_lengths.append(len(terms))
+        for word in words.split():
+            positions["word"][word][doc] = [0]
         paths[path].append(doc)
     return _State(
         records,
@@ -119,7 +122,7 @@ class _Postings:
         return self._state.records[doc].path
 
     def stored(self, doc: int) -> StoredPassage:
-        path, _title, _tags, p = self._state.records[doc]
+        path, _title, _tags, p, _words = self._state.records[doc]
         return StoredPassage(path, p.start, p.end, p.line, p.end_line, p.text, p.section, p.page)
 
 
@@ -175,8 +178,10 @@ class MemoryWriter:
 
     def add(self, document: NewDocument) -> None:
         self._added.extend(
-            _Record(document.path, document.title, document.tags, passage)
-            for passage in document.passages
+            _Record(
+                document.path, document.title, document.tags, passage, "" if i else document.words
+            )
+            for i, passage in enumerate(document.passages)
         )
 
     def commit(self, *, replace_all: bool = False) -> None:

@@ -301,7 +301,7 @@ def _word(item: _Word, field: str, boost: float) -> t.Node:
         return _path_word(text, boost)
     if item.fuzzy is not None:
         distance, prefix = item.fuzzy
-        return t.Fuzzy(field, _analysis.term(_analysis.normalize(text)), distance, prefix, boost)
+        return t.Fuzzy(field, _analysis.normalize(text), distance, prefix, boost)
     if "*" in text or "?" in text:
         return _pattern(field, _analysis.normalize(text), boost)
     return _phrase(field, text, 1, boost)
@@ -330,7 +330,7 @@ def _phrase(field: str, text: str, slop: int, boost: float) -> t.Node:
         return t.NOTHING
     if len(terms) == 1:
         return t.Term(field, terms[0], boost)
-    if field == "title":  # titles keep no positions: every word of the phrase
+    if field in t.UNORDERED_FIELDS:  # they keep no positions: every word of the phrase
         return t.And(tuple(t.Term(field, term, boost) for term in terms))
     return t.Phrase(field, terms, slop, boost)
 

@@ -44,8 +44,10 @@ class Vocabulary(Protocol):
     def passage_count(self) -> int:
         """Live passages in the index."""
 
-    def near(self, term: str, distance: int, prefix: int) -> list[str]:
-        """Terms within ``distance`` edits of ``term`` sharing its first ``prefix`` letters."""
+    def near(self, word: str, distance: int, prefix: int) -> list[str]:
+        """The words of the live documents, as written (normalised, not stemmed), within
+        ``distance`` edits of ``word`` and sharing its first ``prefix`` letters; those in
+        the most files first."""
 
     def expand(self, pattern: t.Pattern, limit: int) -> list[str]:
         """At most ``limit`` terms a pattern matches, in term order."""
@@ -161,12 +163,19 @@ def typed_words(text: str) -> tuple[dict[str, str], Counter[str]]:
     return typed, counts
 
 
-def near_terms(term: str, vocabulary: Vocabulary) -> list[str]:
-    """Index terms a misspelt ``term`` may stand for (none for short words)."""
-    if len(term) < _FUZZY_MIN_CHARS:
+def near_words(typed: str, vocabulary: Vocabulary) -> list[str]:
+    """Words of the index, as written, that a misspelt word may stand for (none for
+    short words), the commonest first: ``recursivly`` -> ``recursively``."""
+    word = _analysis.normalize(typed)
+    if len(word) < _FUZZY_MIN_CHARS:
         return []
     # Typos rarely touch the first letter; requiring it keeps the search fast.
-    return vocabulary.near(term, 1 if len(term) < _FUZZY_TWO_EDITS_CHARS else 2, 1)
+    return vocabulary.near(word, 1 if len(word) < _FUZZY_TWO_EDITS_CHARS else 2, 1)
+
+
+def near_terms(typed: str, vocabulary: Vocabulary) -> list[str]:
+    """The index terms of ``near_words``."""
+    return list(dict.fromkeys(_analysis.term(w) for w in near_words(typed, vocabulary)))
 
 
 def _plan_words(
@@ -186,7 +195,8 @@ def _plan_words(
         known = frequency[term] > 0
         unknown += not known
         # Looking for near spellings costs milliseconds a word: a few words, not a pasted page.
-        near = near_terms(term, vocabulary) if not known and unknown <= _MAX_RESPELT else []
+        spelt = typed.get(term, term)
+        near = near_terms(spelt, vocabulary) if not known and unknown <= _MAX_RESPELT else []
         stands_for = [term] if known else near
         if stands_for:
             words.append(QueryWord(typed.get(term, term), frozenset(stands_for)))

@@ -1,7 +1,7 @@
 """The query tree: what a query asks for, owned by seedindex and known to every engine.
 
-Leaves name a field (``text``, ``title`` or ``path``) and hold index terms as the
-analyzer makes them (stemmed words for ``text`` and ``title``, the path as it is for
+Leaves name a field (``text``, ``title``, ``section``, ``tag`` or ``path``) and hold
+index terms as the analyzer makes them (stemmed words; the path as it is for
 ``path``); patterns (prefix, wildcard, fuzzy, range) are expanded by the engine over
 its own vocabulary. Every node is a frozen value: equal queries are equal trees.
 """
@@ -11,7 +11,9 @@ from __future__ import annotations
 import attrs
 
 #: The fields a query may name.
-FIELDS = ("path", "text", "title")
+FIELDS = ("path", "text", "title", "section", "tag")
+#: Fields that keep no word positions: a phrase in them is all of its words.
+UNORDERED_FIELDS = ("section", "tag")
 
 
 @attrs.frozen
@@ -53,7 +55,8 @@ class Wildcard:
 
 @attrs.frozen
 class Fuzzy:
-    """Every term within ``distance`` edits of ``text`` whose first ``prefix`` letters agree."""
+    """The terms of every word, as written (``text`` is one, normalised and not stemmed),
+    within ``distance`` edits of ``text`` whose first ``prefix`` letters agree."""
 
     field: str
     text: str

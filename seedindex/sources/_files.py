@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,13 +47,16 @@ class Skipped:
     reason: str
 
 
-def walk(root: Path, config: Config) -> Iterator[SourceFile | Skipped]:
+def walk(
+    root: Path, config: Config, others: Counter[str] | None = None
+) -> Iterator[SourceFile | Skipped]:
     """Every document file under ``root`` in path order, and what is left out, one at
     a time: a folder of any size or depth is walked without a list of its files in
-    memory (and without recursion)."""
+    memory (and without recursion). Files of other types are counted by their ending
+    in ``others``, if given."""
     root_stat = check_root(root)
     seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
-    return _walk(str(root), root.resolve(), seen_dirs, config)
+    return _walk(str(root), root.resolve(), seen_dirs, config, others)
 
 
 def check_root(root: Path) -> os.stat_result:
@@ -68,8 +72,31 @@ def check_root(root: Path) -> os.stat_result:
     return st
 
 
+def find(root: Path, path: str, config: Config) -> SourceFile | Skipped:
+    """The document file ``path`` (POSIX, relative to ``root``) as the walk would see it,
+    or why it is not one."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return Skipped(path, "not a path inside the seeds folder")
+    if any(p.startswith(".") for p in parts) or not path.lower().endswith(config.extensions):
+        return Skipped(path, "not a document file of the seeds folder")
+    found = _stat(os.path.join(root, *parts), path, root.resolve(), config)
+    if isinstance(found, Skipped):
+        return found
+    st, location = found
+    if not stat.S_ISREG(st.st_mode):
+        return Skipped(path, "not a regular file")
+    return SourceFile(
+        path, location, st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino, st.st_ctime_ns
+    )
+
+
 def _walk(
-    root: str, real_root: Path, seen_dirs: set[tuple[int, int]], config: Config
+    root: str,
+    real_root: Path,
+    seen_dirs: set[tuple[int, int]],
+    config: Config,
+    others: Counter[str] | None,
 ) -> Iterator[SourceFile | Skipped]:
     """The document files depth first in path order, and what is left out; hidden
     names are passed over. A stack of the folders being listed stands for recursion."""
@@ -86,6 +113,8 @@ def _walk(
         name = key.removesuffix("/")
         rel = prefix + name
         if name == key and not rel.lower().endswith(config.extensions):
+            if others is not None:
+                others[os.path.splitext(name)[1].lower() or "(no ending)"] += 1
             continue
         location = base + name
         found = _stat(location, rel, real_root, config)

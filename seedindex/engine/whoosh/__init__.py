@@ -175,8 +175,9 @@ class WhooshWriter:
     @scoped
     def add(self, document: NewDocument) -> None:
         tags = " ".join(document.tags)
-        for passage in document.passages:
+        for number, passage in enumerate(document.passages):
             self._writer.add_document(
+                word=None if number else document.words,
                 text=passage.text,
                 context=passage.context,
                 title=document.title,

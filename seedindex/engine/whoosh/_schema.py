@@ -109,6 +109,16 @@ class PassageFrequency(formats.Frequency):  # type: ignore[misc]
 _COUNT = struct.Struct(">I")
 
 
+class WrittenWords(formats.Frequency):  # type: ignore[misc]
+    """Words given already analysed (``_analysis.written_words``), once each; pickled
+    into the index schema."""
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        once = _COUNT.pack(1)
+        for word in value.split():
+            yield word, 1, self.field_boost, once
+
+
 def _positions(text: str) -> dict[str, list[int]]:
     """Each index term of ``text`` with the word positions it is at."""
     positions: defaultdict[str, list[int]] = defaultdict(list)
@@ -126,6 +136,7 @@ def schema() -> fields.Schema:
         title=_positioned(scorable=False),
         section=_counted(stored=True),
         tag=_counted(),
+        word=_written(),
         path=fields.ID(stored=True, sortable=True),
         start=fields.STORED(),
         end=fields.STORED(),
@@ -140,6 +151,15 @@ def _positioned(*, scorable: bool = True) -> fields.TEXT:
     field = fields.TEXT(analyzer=Analyzer(), phrase=True)
     field.format = PassagePositions()
     field.scorable = scorable
+    return field
+
+
+def _written() -> fields.TEXT:
+    """A file's words as written, on its first passage: near spellings are found among
+    them (and never among the words of deleted files)."""
+    field = fields.TEXT(analyzer=Analyzer(), phrase=False)
+    field.format = WrittenWords()
+    field.scorable = False
     return field
 
 

@@ -37,6 +37,7 @@ ALLOWED = frozenset(
         ("seedindex.engine.whoosh._schema", "Codec"),
         ("seedindex.engine.whoosh._schema", "PassageFrequency"),
         ("seedindex.engine.whoosh._schema", "PassagePositions"),
+        ("seedindex.engine.whoosh._schema", "WrittenWords"),
     }
 )
 
