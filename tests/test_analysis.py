@@ -40,13 +40,22 @@ def test_words_keep_what_was_typed() -> None:
     assert words("Iran’s (aid)?") == ["Iran’s", "aid"]
 
 
-@given(st.text())
+@given(st.text() | st.text(alphabet="救援车队抵达パンを食べるハン한국어ภาษาไทย ab1."))
 def test_token_offsets_point_at_the_word(text: str) -> None:
-    previous_end = 0
-    for token in tokens(text):
-        assert previous_end <= token.start < token.end <= len(text)
+    previous_start = -1
+    for token in tokens(text):  # the letter pairs of unspaced scripts overlap by a letter
+        assert previous_start < token.start < token.end <= len(text)
         assert term(text[token.start : token.end]) == token.term
-        previous_end = token.end
+        previous_start = token.start
+
+
+def test_unspaced_scripts_become_overlapping_letter_pairs() -> None:
+    assert terms_of("救援车队抵达") == ["救援", "援车", "车队", "队抵", "抵达"]
+    assert terms_of("Python编程") == ["python", "编程"]
+    assert terms_of("한국어") == ["한국", "국어"]
+    assert terms_of("车") == ["车"]  # a lone letter is itself
+    assert [(t.start, t.end) for t in tokens("a 车队抵")] == [(0, 1), (2, 4), (3, 5)]
+    assert words("救援车队") == ["救援", "援车", "车队"]
 
 
 @given(st.text(st.characters(max_codepoint=127)))

@@ -331,3 +331,22 @@ def test_an_index_without_passages_answers_nothing(
         assert ix.search("anything") == []
         assert ix.search('"a phrase" OR pre*') == []
         assert ix.suggest("anythign") is None
+
+
+def test_chinese_japanese_and_hindi_words_are_found_inside_text(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus(
+        {
+            "zh.txt": "新闻\n\n人道主义援助车队周一抵达北部。\n\n医疗用品短缺。",
+            "ja.txt": "日記\n\nパンを食べた。\n\nハンは別の言葉。",
+            "hi.txt": "लेख\n\nहिन्दी भाषा बोली जाती है।",
+        }
+    )
+    with Index.open(root, index_dir=index_dir) as ix:
+        (convoy,) = ix.search("车队")
+        assert convoy.text == "人道主义援助车队周一抵达北部。"
+        assert convoy.highlights == "人道主义援助[[车队]]周一抵达北部。"
+        assert [h.text for h in ix.search("医疗用品")][:1] == ["医疗用品短缺。"]
+        assert [h.text for h in ix.search("パン")] == ["パンを食べた。"]
+        assert [h.text for h in ix.search("हिन्दी")] == ["हिन्दी भाषा बोली जाती है।"]

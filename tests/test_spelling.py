@@ -58,3 +58,32 @@ def test_a_pasted_page_of_unknown_words_looks_up_only_a_few(
     calls.clear()
     ix.suggest(page)
     assert len(calls) == 8
+
+
+def test_near_spellings_are_of_words_as_written_not_of_stems(
+    make_corpus: MakeCorpus, index_dir: Path, config: Config
+) -> None:
+    root = make_corpus(
+        {
+            "a.txt": "Recursively defined types.",
+            "b.txt": "The director spoke.",
+            "c.txt": "A directory.",
+        }
+    )
+    with Index.open(root, index_dir=index_dir, config=config) as ix:
+        assert ix.suggest("recursivly") == "recursively"  # its stem, "recurs", is 4 edits off
+        assert [h.path for h in ix.search("recursivly")] == ["a.txt"]
+        assert ix.suggest("dirctory") == "directory"  # not "director", 2 edits off
+        assert [h.path for h in ix.search("dirctory")][0] == "c.txt"
+
+
+def test_words_of_deleted_files_are_never_offered(
+    make_corpus: MakeCorpus, index_dir: Path, config: Config
+) -> None:
+    root = make_corpus({"a.txt": "zorbulating machines", "b.txt": "other words"})
+    with Index.open(root, index_dir=index_dir, config=config) as ix:
+        assert ix.suggest("zorbulatin") == "zorbulating"
+        (root / "a.txt").unlink()
+        ix.update()
+        assert ix.suggest("zorbulatin") is None
+        assert ix.search("zorbulatin~2") == []

@@ -21,7 +21,7 @@ from ._sections import Sections
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_DC = "{http://purl.org/dc/elements/1.1}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
 _OPF = "{http://www.idpf.org/2007/opf}"
 _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 _HEADING_STYLE = re.compile(r"(?:heading|berschrift|titre|titolo|título)\s*(\d)", re.IGNORECASE)

@@ -78,16 +78,18 @@ class LocalSnapshot:
 
     def near(self, word: str, distance: int, prefix: int) -> list[str]:
         start = word[:prefix]
-        files: dict[str, int] = {}
+        ranked: dict[str, tuple[int, int]] = {}  # word: (edits, -files)
         for found in takewhile(
             lambda w: w.startswith(start), self.postings.terms_from("word", start)
         ):
             # An edit changes the length by one at most: most words need no closer look.
-            if abs(len(found) - len(word)) <= distance and edits(found, word, distance) <= distance:
-                holding = len(self.postings.terms("word", found)[0])  # live files only
-                if holding:
-                    files[found] = holding
-        return sorted(files, key=lambda w: (-files[w], w))
+            if abs(len(found) - len(word)) > distance:
+                continue
+            apart = edits(found, word, distance)
+            holding = len(self.postings.terms("word", found)[0]) if apart <= distance else 0
+            if holding:  # (in live files only)
+                ranked[found] = (apart, -holding)
+        return sorted(ranked, key=lambda w: (ranked[w], w))
 
     def expand(self, pattern: t.Pattern, limit: int) -> list[str]:
         found: list[str] = []

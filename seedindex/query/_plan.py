@@ -46,8 +46,8 @@ class Vocabulary(Protocol):
 
     def near(self, word: str, distance: int, prefix: int) -> list[str]:
         """The words of the live documents, as written (normalised, not stemmed), within
-        ``distance`` edits of ``word`` and sharing its first ``prefix`` letters; those in
-        the most files first."""
+        ``distance`` edits of ``word`` and sharing its first ``prefix`` letters: the
+        nearest first, then those in the most files."""
 
     def expand(self, pattern: t.Pattern, limit: int) -> list[str]:
         """At most ``limit`` terms a pattern matches, in term order."""
