@@ -74,7 +74,7 @@ def test_near_spellings_are_of_words_as_written_not_of_stems(
         assert ix.suggest("recursivly") == "recursively"  # its stem, "recurs", is 4 edits off
         assert [h.path for h in ix.search("recursivly")] == ["a.txt"]
         assert ix.suggest("dirctory") == "directory"  # not "director", 2 edits off
-        assert [h.path for h in ix.search("dirctory")][0] == "c.txt"
+        assert ix.search("dirctory")[0].path == "c.txt"
 
 
 def test_words_of_deleted_files_are_never_offered(
