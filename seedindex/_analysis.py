@@ -11,13 +11,18 @@ found, as a phrase of its pairs, with no dictionary.
 
 from __future__ import annotations
 
+import contextvars
 import re
 import unicodedata
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from itertools import pairwise
+from typing import Any
 
 import attrs
 import Stemmer
+
+from ._stopwords import STOP_WORDS
 
 # Longer "words" are data (hashes, base64), not language: they are not indexed.
 MAX_WORD_CHARS = 64
@@ -65,20 +70,6 @@ _FOLDED_CHARS = str.maketrans(
 _FOLDED_BELOW = "\u0530"
 _LATIN_EXTENDED = ("\u1e00", "\u1eff")
 _HARAKAT = frozenset(chr(c) for c in [*range(0x064B, 0x0660), 0x0670])
-# Its own cache (10,000 words) would only hold words ``_TERMS`` holds already.
-_STEMMER = Stemmer.Stemmer("english", 0)
-
-# Snowball's English stop list, used only to thin out bag-of-words queries.
-STOP_WORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been
-    before being below between both but by can did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with you your yours
-    yourself yourselves""".split()
-)
 
 
 @attrs.frozen
@@ -99,9 +90,10 @@ def tokens(text: str) -> Iterator[Token]:
 
 def spans(text: str) -> Iterator[tuple[str, int, int]]:
     """(term, start, end) of every indexable word: ``tokens`` without the objects."""
+    cache = _current().terms
     for word, start, end in _words(text):
         if end - start <= MAX_WORD_CHARS:
-            yield _TERMS[word], start, end
+            yield cache[word], start, end
 
 
 def _words(text: str) -> Iterator[tuple[str, int, int]]:
@@ -136,7 +128,8 @@ def _pairs(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
 
 def word_terms(text: str) -> dict[str, str]:
     """Each distinct indexable word of ``text`` as typed, and its index term."""
-    return {word: _TERMS[word] for word in set(words(text))}
+    cache = _current().terms
+    return {word: cache[word] for word in set(words(text))}
 
 
 def written_words(text: str) -> str:
@@ -155,7 +148,7 @@ def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:
 
 def terms(text: str) -> list[str]:
     """The index terms of ``text`` in order: ``spans`` without the offsets, for indexing."""
-    return list(map(_TERMS.__getitem__, words(text)))
+    return list(map(_current().terms.__getitem__, words(text)))
 
 
 def words(text: str) -> list[str]:
@@ -182,28 +175,21 @@ class _TermCache(dict[str, str]):
     lookup a word (a third of an LRU cache's cost). When full, it becomes the previous
     generation: words seen again move back, unstemmed; the rest are dropped with it."""
 
-    def __init__(self) -> None:
+    def __init__(self, stemmer: Any) -> None:
         super().__init__()
         self._previous: dict[str, str] = {}
+        self._stem = stemmer.stemWord
 
     def __missing__(self, word: str) -> str:
         found = self._previous.get(word)
         if found is None:
-            found = _STEMMER.stemWord(normalize(word))
+            found = self._stem(normalize(word))
         if len(self) >= _CACHED_WORDS:
             self._previous = {}  # dropped before the copy: never three generations at once
             self._previous = dict(self)
             self.clear()
         self[word] = found
         return found
-
-
-_TERMS = _TermCache()
-
-
-def term(word: str) -> str:
-    """The index term of one word."""
-    return _TERMS[word]
 
 
 def normalize(word: str) -> str:
@@ -225,5 +211,62 @@ def normalize(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
-#: The stop words as index terms.
-STOP_TERMS = frozenset(term(word) for word in STOP_WORDS)
+class Language:
+    """A language's stemmer (Snowball, through PyStemmer), stop words and term cache."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # Its own cache (10,000 words) would only hold words ``terms`` holds already.
+        self.terms = _TermCache(Stemmer.Stemmer(name, 0))
+        self.stop_words = STOP_WORDS.get(name, frozenset())
+        self.stop_terms = frozenset(self.terms[word] for word in self.stop_words)
+
+
+#: The languages seedindex stems (Snowball's, by name).
+LANGUAGES: tuple[str, ...] = tuple(sorted(Stemmer.algorithms()))
+_LANGUAGES: dict[str, Language] = {}
+
+
+def language(name: str) -> Language:
+    """The analysis of language ``name`` (one of ``LANGUAGES``)."""
+    found = _LANGUAGES.get(name)
+    if found is None:
+        found = _LANGUAGES[name] = Language(name)
+    return found
+
+
+# The language of the index being read or written: set by the index around each of
+# its operations (``using``), so that documents and queries are analysed alike.
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "seedindex_language", default="english"
+)
+
+
+def _current() -> Language:
+    return language(_CURRENT.get())
+
+
+@contextmanager
+def using(name: str) -> Iterator[None]:
+    """Analyse text as language ``name`` within the block."""
+    language(name)  # (an unknown name fails here, not at the first word)
+    token = _CURRENT.set(name)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def stop_terms() -> frozenset[str]:
+    """The stop words of the current language, as index terms."""
+    return _current().stop_terms
+
+
+def stop_words() -> frozenset[str]:
+    """The stop words of the current language, as written."""
+    return _current().stop_words
+
+
+def term(word: str) -> str:
+    """The index term of one word."""
+    return _current().terms[word]

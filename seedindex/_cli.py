@@ -262,16 +262,28 @@ def _as_json(passage: Passage) -> str:
 
 def _as_text(passage: Passage, marker: tuple[str, str]) -> str:
     where = f"{_printable(passage.path)}:{passage.line}"
-    width = max(40, shutil.get_terminal_size().columns)
+    if passage.page is not None:
+        where += f" (page {passage.page})"
+    heading = f"  {_printable(passage.section)}" if passage.section else ""
     pieces = re.split("(" + "|".join(map(re.escape, marker)) + ")", passage.highlights)
     shown = "".join(p if p in marker else _printable(p) for p in pieces)
-    body = textwrap.fill(
-        " ".join(shown.split()),
-        width=width,
-        initial_indent="    ",
-        subsequent_indent="    ",
-    )
-    return f"{where}  {passage.score:.2f}\n{body}\n"
+    if _keeps_shape(passage.text):  # code, tables, lists: as written
+        body = textwrap.indent(textwrap.dedent(shown.expandtabs(4)), "    ")
+    else:
+        width = max(40, shutil.get_terminal_size().columns)
+        body = textwrap.fill(
+            " ".join(shown.split()), width=width, initial_indent="    ", subsequent_indent="    "
+        )
+    return f"{where}  {passage.score:.2f}{heading}\n{body}\n"
+
+
+# Lines that make a passage's layout part of its meaning: indented (code), table rows,
+# list items, code fences.
+_SHAPED_LINE = re.compile(r"^(?:[ \t]+\S|[|+]|[-*+] |\d+[.)] |```|~~~)", re.MULTILINE)
+
+
+def _keeps_shape(text: str) -> bool:
+    return "\n" in text and _SHAPED_LINE.search(text) is not None
 
 
 # Control characters of a document would drive the terminal (retitle it, hide text):

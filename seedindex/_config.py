@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from ._analysis import LANGUAGES
 from .documents import EXTENSIONS
 from .errors import ConfigError
 
@@ -26,6 +27,11 @@ ENGINES = {"whoosh": "seedindex.engine.whoosh", "memory": "seedindex.engine.memo
 def _engine(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in ENGINES:
         raise ConfigError(f"engine must be one of {', '.join(sorted(ENGINES))}, not {value!r}")
+
+
+def _language(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value not in LANGUAGES:
+        raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -55,6 +61,9 @@ class Config:
     #: The engine that stores and searches the passages: ``"whoosh"`` (in the index
     #: directory) or ``"memory"`` (built again at every open; for tests and tiny folders).
     engine: str = attrs.field(default="whoosh", validator=_engine)
+    #: The language words are stemmed in, and whose stop words plain queries leave out
+    #: (Snowball's: english, french, german, spanish, russian, ...).
+    language: str = attrs.field(default="english", validator=_language)
     #: Use an index directory that another user owns or that others may write in
     #: (refused by default: its files could have been planted).
     trust_index_dir: bool = False
@@ -63,6 +72,7 @@ class Config:
         """What the index content depends on: a change means a full rebuild."""
         parts = [",".join(self.extensions), str(self.max_passage_words)]
         parts += [str(self.max_file_bytes), str(self.follow_external_links), self.engine]
+        parts.append(self.language)
         return "|".join(parts)
 
 

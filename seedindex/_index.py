@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import attrs
 
-from . import sources
+from . import _analysis, sources
 from ._config import Config, index_location, seeds_root
 from ._results import Explanation, Passage
 from ._searcher import Searcher
@@ -241,7 +241,7 @@ class Index:
         the way is rebuilt from the seeds once the lock is let go."""
         damaged: CorruptEngineError | None = None
         try:
-            with self._writing:
+            with self._writing, _analysis.using(self.config.language):
                 self.last_write = write(self._require_writable())
         except CorruptEngineError as exc:
             damaged = exc
@@ -284,15 +284,16 @@ class Index:
         A reader that opened while a writer committed may find files the commit has just
         removed: before anything is called damaged, it reads the newest commit again.
         """
-        for _attempt in range(_READ_ATTEMPTS):
-            try:
-                return ask(self._reader())
-            except CorruptEngineError as exc:
-                problem = exc
-            if self._engine is not None:
-                self._engine.refresh()
-        self._rebuild_damaged(problem)
-        return ask(self._reader())
+        with _analysis.using(self.config.language):
+            for _attempt in range(_READ_ATTEMPTS):
+                try:
+                    return ask(self._reader())
+                except CorruptEngineError as exc:
+                    problem = exc
+                if self._engine is not None:
+                    self._engine.refresh()
+            self._rebuild_damaged(problem)
+            return ask(self._reader())
 
     def _reader(self) -> Searcher:
         searcher = self._searcher
@@ -303,7 +304,7 @@ class Index:
     def _rebuild_damaged(self, problem: CorruptEngineError) -> None:
         """The index is a cache: damaged files are replaced by a build from the seeds."""
         self._say_damaged(problem)
-        with self._writing, self._lock:
+        with self._writing, self._lock, _analysis.using(self.config.language):
             if self._engine is not None:
                 self._engine.close()
             self._use(None)

@@ -18,7 +18,7 @@ def suggest(text: str, snapshot: Snapshot) -> str | None:
     tokens = list(_analysis.tokens(text))
     known = snapshot.frequencies(token.term for token in tokens)
     for token in tokens:
-        if token.term in _analysis.STOP_TERMS or known[token.term]:
+        if token.term in _analysis.stop_terms() or known[token.term]:
             continue
         looked += 1
         typed = text[token.start : token.end]

@@ -4,6 +4,7 @@ import unicodedata
 from types import SimpleNamespace
 
 import pytest
+import Stemmer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -65,19 +66,17 @@ def test_ascii_text_folds_as_unicode_folds_it(text: str) -> None:
 
 def test_term_cache_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_analysis, "_CACHED_WORDS", 2)
-    cache = _analysis._TermCache()
-    monkeypatch.setattr(_analysis, "_TERMS", cache)
     stemmed: list[str] = []
-    stemmer = _analysis._STEMMER
+    stemmer = Stemmer.Stemmer("english")
 
     def stem(word: str) -> str:
         stemmed.append(word)
         found: str = stemmer.stemWord(word)
         return found
 
-    monkeypatch.setattr(_analysis, "_STEMMER", SimpleNamespace(stemWord=stem))
+    cache = _analysis._TermCache(SimpleNamespace(stemWord=stem))
     words = ["Running", "cafés", "educational", "Running", "Iran’s", "cafés"]
-    assert [_analysis.term(w) for w in words] == ["run", "cafe", "educ", "run", "iran", "cafe"]
+    assert [cache[w] for w in words] == ["run", "cafe", "educ", "run", "iran", "cafe"]
     assert len(cache) <= 2
     assert len(cache._previous) <= 2
     # "Running" came back from the previous generation; "cafés" was dropped with it
@@ -121,3 +120,12 @@ _SCRIPTS = st.sampled_from(
 def test_a_word_in_any_canonical_form_is_one_term(word: str, form: str) -> None:
     written = unicodedata.normalize(form, word)  # type: ignore[arg-type]
     assert terms_of(written) == terms_of(word)
+
+
+def test_a_language_stems_and_stops_its_own_words() -> None:
+    assert terms_of("Häuser und Haus") == ["hauser", "und", "haus"]  # English: no match
+    with _analysis.using("german"):
+        assert terms_of("Häuser und Haus") == ["haus", "und", "haus"]
+        assert "und" in _analysis.stop_terms()
+    assert _analysis.term("Häuser") == "hauser"  # back to English after the block
+    assert "the" in _analysis.stop_words()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import seedindex
 from seedindex import Config, Index, Passage, query
-from seedindex._analysis import STOP_WORDS, words
+from seedindex._analysis import stop_words, words
 from seedindex.errors import ConfigError, ForeignIndexError, IndexDirError, SeedsError
 from tests.conftest import SEED_FILE, MakeCorpus
 
@@ -103,7 +103,7 @@ def test_any_content_word_of_a_passage_finds_that_passage(
     seed_index: Index, data: st.DataObject
 ) -> None:
     line = data.draw(st.integers(min_value=1, max_value=len(SEED_LINES)))
-    candidates = [w for w in words(SEED_LINES[line - 1]) if w.lower() not in STOP_WORDS]
+    candidates = [w for w in words(SEED_LINES[line - 1]) if w.lower() not in stop_words()]
     word = data.draw(st.sampled_from(candidates))
     hits = seed_index.search(word, limit=len(SEED_LINES))
     assert line in {h.line for h in hits}, word
@@ -350,3 +350,14 @@ def test_chinese_japanese_and_hindi_words_are_found_inside_text(
         assert [h.text for h in ix.search("医疗用品")][:1] == ["医疗用品短缺。"]
         assert [h.text for h in ix.search("パン")] == ["パンを食べた。"]
         assert [h.text for h in ix.search("हिन्दी")] == ["हिन्दी भाषा बोली जाती है।"]
+
+
+def test_a_language_of_the_index_stems_its_words(make_corpus: MakeCorpus, tmp_path: Path) -> None:
+    root = make_corpus({"de.txt": "Die Häuser der Stadt sind alt.", "en.txt": "Old houses."})
+    with Index.open(root, config=Config(language="german")) as german:
+        assert [h.path for h in german.search("Haus")] == ["de.txt"]
+        assert [h.terms for h in german.search("der Haus")] == [("Haus",)]  # "der" is a stop word
+    with Index.open(root) as english:  # another index of the cache: English
+        assert english.search("Haus") == []
+    with pytest.raises(ConfigError, match="language must be one of"):
+        Config(language="klingon")

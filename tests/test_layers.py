@@ -14,7 +14,8 @@ PACKAGE = REPO / "seedindex"
 
 # Lowest first: a module may import its own layer and the layers below it, never above.
 LAYERS = [
-    ["seedindex.errors", "seedindex._version", "seedindex._analysis", "seedindex._fs"],
+    ["seedindex.errors", "seedindex._version", "seedindex._stopwords", "seedindex._fs"],
+    ["seedindex._analysis"],
     ["seedindex.documents"],
     ["seedindex._config"],
     ["seedindex.sources", "seedindex.ranking"],

@@ -381,7 +381,7 @@ def _flat(kind: type[t.And | t.Or], nodes: Iterator[t.Node]) -> Iterator[t.Node]
 
 
 def _without_stop_words(nodes: list[t.Node]) -> list[t.Node]:
-    content = [n for n in nodes if not (isinstance(n, t.Term) and n.text in _analysis.STOP_TERMS)]
+    content = [n for n in nodes if not (isinstance(n, t.Term) and n.text in _analysis.stop_terms())]
     return content or nodes
 
 

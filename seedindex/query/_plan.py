@@ -87,7 +87,7 @@ def is_plain(text: str) -> bool:
 def plain_plan(text: str, vocabulary: Vocabulary) -> Plan:
     """The plan of plain words: stop words dropped unless there is nothing else."""
     typed, counts = typed_words(text)
-    content = [t for t in counts if t not in _analysis.STOP_TERMS] or list(counts)
+    content = [t for t in counts if t not in _analysis.stop_terms()] or list(counts)
     plan = _plan_words([(term, 1.0) for term in content], typed, counts, vocabulary)
     return attrs.evolve(plan, bonus=_phrase_bonus(_analysis.terms(text), vocabulary))
 
@@ -134,7 +134,7 @@ def tree_plan(tree: t.Node, text: str, vocabulary: Vocabulary) -> Plan:
 def similar_plan(text: str, vocabulary: Vocabulary) -> Plan:
     """More like this: a passage's most telling words, as one long bag-of-words query."""
     typed, counts = typed_words(text)
-    content = [term for term in counts if term not in _analysis.STOP_TERMS]
+    content = [term for term in counts if term not in _analysis.stop_terms()]
     frequency = vocabulary.frequencies(content)
     passages = vocabulary.passage_count()
     telling = sorted(

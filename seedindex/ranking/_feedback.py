@@ -35,7 +35,7 @@ def lent_terms(
     """The words the ``best`` passages (text, score; best first) share, weighted."""
     likelihood: defaultdict[str, float] = defaultdict(float)
     for text, score in best:
-        words = [t for t in _analysis.terms(text) if t not in _analysis.STOP_TERMS]
+        words = [t for t in _analysis.terms(text) if t not in _analysis.stop_terms()]
         share = math.exp(score - best[0][1]) / max(1, len(words))
         for term in words:
             likelihood[term] += share
