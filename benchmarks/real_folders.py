@@ -9,6 +9,8 @@ The folders are public document sets fetched for the purpose (not committed):
   Republic 1497.txt as the-republic.txt, from github.com/GITenberg)
 - ``html``: the same three books as Gutenberg's HTML (moby-dick.htm, pride.htm,
   republic.htm)
+- ``adoc``: Moby-Dick and Pride and Prejudice as GITenberg's AsciiDoc (book.asciidoc,
+  as moby.asciidoc and pride.asciidoc)
 
 Each question names the file the answer is in and, where one passage is wanted,
 words that passage holds. Run::
@@ -82,6 +84,11 @@ JUDGED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 JUDGED["html"] = [
     (question, {"moby-dick": "moby", "pride": "pride", "the-republic": "republic"}[pattern], need)
     for question, pattern, need in JUDGED["shelf"]
+]
+JUDGED["adoc"] = [
+    (question, {"moby-dick": "moby", "pride": "pride"}[pattern], need)
+    for question, pattern, need in JUDGED["shelf"]
+    if pattern != "the-republic"
 ]
 
 

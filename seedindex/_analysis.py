@@ -135,7 +135,8 @@ def word_terms(text: str) -> dict[str, str]:
 def written_words(text: str) -> str:
     """The distinct words of ``text`` as written (normalised, not stemmed), sorted and
     separated by spaces: what near spellings are looked for among."""
-    found = {normalize(word) for word in set(words(text)) if len(word) > 1}
+    # Lowered first, at once: normalising lowers ASCII words and nothing else.
+    found = {w if w.isascii() else normalize(w) for w in set(words(text.lower())) if len(w) > 1}
     return " ".join(sorted(w for w in found if not w.isdigit() and " " not in w))
 
 

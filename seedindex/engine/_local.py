@@ -19,6 +19,8 @@ from ..query import tree as t
 from ..ranking import CONTEXT_WEIGHT, Corpus, TermPostings, best, with_context
 from . import PassageKey, Search, StoredPassage, TermPart
 
+#: Fields said of a whole file, held on its first passage only.
+FILE_FIELDS = ("title", "tag", "word")
 #: Terms a pattern matches at most (its passages are found by all of them).
 MAX_MATCHED_EXPANSION = 4096
 # Passage numbers of keys handed out, kept to fetch them again without a look-up.
@@ -175,16 +177,11 @@ class LocalSnapshot:
 
     def matching(self, node: t.Node) -> set[int]:
         """The passages a query tree matches."""
+        if isinstance(node, t.Leaf) and node.field in FILE_FIELDS:
+            return self._whole_files(self._leaf_matching(node))
+        if isinstance(node, t.Leaf):
+            return self._leaf_matching(node)
         postings = self.postings
-        if isinstance(node, t.Term):
-            return set(postings.terms(node.field, node.text)[0])
-        if isinstance(node, t.Phrase):
-            return postings.phrase(node.field, node.terms, node.slop)
-        if isinstance(node, t.Prefix | t.Wildcard | t.Fuzzy | t.Range):
-            found: set[int] = set()
-            for term in self.expand(node, MAX_MATCHED_EXPANSION):
-                found.update(postings.terms(node.field, term)[0])
-            return found
         if isinstance(node, t.And):
             return self._all_of(node.children)
         if isinstance(node, t.Or):
@@ -196,6 +193,24 @@ class LocalSnapshot:
         if isinstance(node, t.AndMaybe):
             return self.matching(node.required)
         return set()
+
+    def _leaf_matching(self, node: t.Leaf) -> set[int]:
+        postings = self.postings
+        if isinstance(node, t.Term):
+            return set(postings.terms(node.field, node.text)[0])
+        if isinstance(node, t.Phrase):
+            return postings.phrase(node.field, node.terms, node.slop)
+        found: set[int] = set()
+        for term in self.expand(node, MAX_MATCHED_EXPANSION):
+            found.update(postings.terms(node.field, term)[0])
+        return found
+
+    def _whole_files(self, firsts: set[int]) -> set[int]:
+        """Every passage of the files whose first passages are ``firsts``."""
+        found: set[int] = set()
+        for doc in firsts:
+            found.update(self.postings.terms("path", self.postings.path(doc))[0])
+        return found
 
     def _all_of(self, children: tuple[t.Node, ...]) -> set[int]:
         positive = [c for c in children if not isinstance(c, t.Not)]

@@ -35,10 +35,11 @@ def create(folder: Path) -> MemoryEngine:
 
 class _Record(NamedTuple):
     path: str
-    title: str
-    tags: tuple[str, ...]
     passage: NewPassage
-    words: str  # the file's written words, on its first passage only
+    # What is said of the whole file, on its first passage only ("" on the others).
+    title: str
+    tags: str
+    words: str
 
 
 _FIELDS = ("text", "context", "title", "section", "tag", "word")
@@ -64,8 +65,8 @@ def _state(records: tuple[_Record, ...], generation: int) -> _State:
     paths: defaultdict[str, list[int]] = defaultdict(list)
     lengths: list[int] = []
     context_lengths: list[int] = []
-    for doc, (path, title, tags, passage, words) in enumerate(records):
-        values = (passage.text, passage.context, title, passage.section, " ".join(tags))
+    for doc, (path, passage, title, tags, words) in enumerate(records):
+        values = (passage.text, passage.context, title, passage.section, tags)
         for field, value in zip(_FIELDS, values, strict=False):
             terms = _analysis.terms(value)
             for position, term in enumerate(terms):
@@ -122,7 +123,7 @@ class _Postings:
         return self._state.records[doc].path
 
     def stored(self, doc: int) -> StoredPassage:
-        path, _title, _tags, p, _words = self._state.records[doc]
+        path, p = self._state.records[doc][:2]
         return StoredPassage(path, p.start, p.end, p.line, p.end_line, p.text, p.section, p.page)
 
 
@@ -177,12 +178,9 @@ class MemoryWriter:
         self._added = [r for r in self._added if r.path != path]
 
     def add(self, document: NewDocument) -> None:
-        self._added.extend(
-            _Record(
-                document.path, document.title, document.tags, passage, "" if i else document.words
-            )
-            for i, passage in enumerate(document.passages)
-        )
+        for number, passage in enumerate(document.passages):
+            said = (document.title, " ".join(document.tags), document.words)
+            self._added.append(_Record(document.path, passage, *(("", "", "") if number else said)))
 
     def commit(self, *, replace_all: bool = False) -> None:
         self._engine.apply(self._deleted, self._added, replace_all=replace_all)

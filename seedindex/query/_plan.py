@@ -28,7 +28,6 @@ _FUZZY_TWO_EDITS_CHARS = 8
 _MAX_RESPELT = 8
 #: A phrase of the whole query gains this much of the idf of its words.
 PHRASE_WEIGHT = 1.0
-_PHRASED = ("text", "context", "title")
 #: Terms a pattern adds to a query's scoring at most.
 MAX_SCORED_EXPANSION = 256
 # How many of a passage's words a more-like-this query keeps.
@@ -104,9 +103,13 @@ def _phrase_bonus(terms: list[str], vocabulary: Vocabulary) -> tuple[tuple[t.Nod
     if not all(frequency.values()):
         return ()
     value = PHRASE_WEIGHT * sum(idf(passages, frequency[term]) for term in set(terms))
-    # A passage under a section or document title holding the words together is about
-    # them as much, and more so when its document's own title does.
-    return tuple((t.Phrase(field, tuple(terms), slop=1), value) for field in _PHRASED)
+    # A passage under headings holding every word is about them as much, and more so
+    # when its document's own title holds them together.
+    return (
+        (t.Phrase("text", tuple(terms), slop=1), value),
+        (t.And(tuple(t.Term("context", term) for term in dict.fromkeys(terms))), value),
+        (t.Phrase("title", tuple(terms), slop=1), value),
+    )
 
 
 def tree_plan(tree: t.Node, text: str, vocabulary: Vocabulary) -> Plan:

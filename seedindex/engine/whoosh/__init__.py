@@ -176,13 +176,14 @@ class WhooshWriter:
     def add(self, document: NewDocument) -> None:
         tags = " ".join(document.tags)
         for number, passage in enumerate(document.passages):
+            first = number == 0  # what is said of the whole file is on its first passage
             self._writer.add_document(
-                word=None if number else document.words,
+                word=document.words if first else None,
                 text=passage.text,
                 context=passage.context,
-                title=document.title,
+                title=document.title if first else None,
                 section=passage.section,
-                tag=tags,
+                tag=tags if first else None,
                 path=document.path,
                 start=passage.start,
                 end=passage.end,

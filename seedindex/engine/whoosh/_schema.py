@@ -132,8 +132,8 @@ def schema() -> fields.Schema:
     text.format = PassagePositions()
     return fields.Schema(
         text=text,
-        context=_positioned(),
-        title=_positioned(scorable=False),
+        context=_counted(scorable=True),
+        title=_positioned(),
         section=_counted(stored=True),
         tag=_counted(),
         word=_written(),
@@ -146,11 +146,11 @@ def schema() -> fields.Schema:
     )
 
 
-def _positioned(*, scorable: bool = True) -> fields.TEXT:
-    """A field of a passage's context: positions, for phrases in titles."""
+def _positioned() -> fields.TEXT:
+    """A field with positions (for phrases), not scored: titles."""
     field = fields.TEXT(analyzer=Analyzer(), phrase=True)
     field.format = PassagePositions()
-    field.scorable = scorable
+    field.scorable = False
     return field
 
 
@@ -163,11 +163,11 @@ def _written() -> fields.TEXT:
     return field
 
 
-def _counted(*, stored: bool = False) -> fields.TEXT:
-    """A field of term counts without positions (sections, tags)."""
+def _counted(*, stored: bool = False, scorable: bool = False) -> fields.TEXT:
+    """A field of term counts without positions (contexts, sections, tags)."""
     field = fields.TEXT(analyzer=Analyzer(), phrase=False, stored=stored)
     field.format = PassageFrequency()
-    field.scorable = False
+    field.scorable = scorable
     return field
 
 
