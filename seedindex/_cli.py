@@ -182,10 +182,15 @@ def _print_explanation(explanation: Explanation, as_json: bool) -> None:
         return
     for part in explanation.terms:
         label = f"{part.word} ({part.term})" if part.word else f"{part.term} (lent by feedback)"
-        print(
-            f"      {part.score:6.2f}  {label}: "
-            f"{part.frequency:g} in passage, idf {part.idf:.2f}, query weight {part.weight:g}"
+        context = f", {part.context_frequency:g} in its headings or title" * bool(
+            part.context_frequency
         )
+        print(
+            f"      {part.score:6.2f}  {label}: {part.frequency:g} in passage{context}, "
+            f"idf {part.idf:.2f}, query weight {part.weight:g}"
+        )
+    if explanation.bonus:
+        print(f"      {explanation.bonus:6.2f}  the words together, as in the query")
     print()
 
 

@@ -398,6 +398,39 @@ def test_every_html_passage_is_the_extracted_text_at_its_offsets() -> None:
     check()
 
 
+def test_every_passage_of_an_office_or_epub_file_is_the_extracted_text_at_its_offsets() -> None:
+    styles = st.sampled_from(["", "", "Heading1", "Heading2", "Title"])
+
+    @given(st.lists(st.tuples(styles, _LINES), max_size=10), st.integers(1, 8))
+    def check(blocks: list[tuple[str, str]], max_words: int) -> None:
+        check_offsets(parse("a.docx", formats.docx("t", blocks), 10**6), max_words)
+        levels = [(int(style[-1]) if style[-1:].isdigit() else 0, text) for style, text in blocks]
+        check_offsets(parse("a.odt", formats.odt("t", levels), 10**6), max_words)
+        from html import escape
+
+        chapters = [f"<h1>{escape(a)}</h1><p>{escape(b)}</p>" for a, b in blocks]
+        check_offsets(parse("a.epub", formats.epub("t", chapters), 10**6), max_words)
+
+    check()
+
+
+@needs_pdf
+def test_every_pdf_passage_is_the_extracted_text_at_its_offsets() -> None:
+    lines = st.lists(st.text(alphabet="abc xyz.", min_size=1, max_size=30), max_size=5)
+
+    @given(st.lists(lines, min_size=1, max_size=4), st.integers(1, 8))
+    def check(pages: list[list[str]], max_words: int) -> None:
+        try:
+            document = parse("a.pdf", formats.pdf(pages), 10**6)
+        except Unreadable:  # pages with no words at all
+            assert not any(line.strip(" .") for page in pages for line in page)
+            return
+        check_offsets(document, max_words)
+        assert all(block.page is not None for block in document.blocks)
+
+    check()
+
+
 # -- through the index: Index.text, sections, pages ---------------------------------
 
 
