@@ -7,24 +7,27 @@ folder problem, 4 index problem, 70 internal error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import logging
 import os
-import re
-import shutil
 import sys
-import textwrap
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
 
 import seedindex
-from seedindex import Config, Explanation, Index, Passage, SeedIndexError, UpdateReport
+from seedindex import Config, Index, Passage, SeedIndexError, UpdateReport
 
-EXIT_FOUND, EXIT_NOTHING = 0, 1  # usage errors: 2, from argparse
+from . import _show
+from ._show import COLOR_MARKER, PLAIN_MARKER, Printer, Style
+
+EXIT_FOUND, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2  # (argparse's usage errors are 2 too)
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
-_BOLD = ("\x1b[1;33m", "\x1b[0m")
+# Passages shown by default, and looked through for -l and -c.
+_SHOWN, _LISTED = 10, 1000
 # With fewer results than this, a spelling suggestion is offered.
 _FEW = 3
 
@@ -59,9 +62,43 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     search = commands.add_parser("query", help="print the passages matching a query")
-    search.add_argument("text", metavar="TEXT", help='the query (words, "phrases", AND/OR/NOT)')
-    search.add_argument("-n", "--limit", type=_positive_int, default=10, help="at most N passages")
-    search.add_argument("--json", action="store_true", help="one JSON object per passage per line")
+    search.add_argument(
+        "text",
+        metavar="TEXT",
+        help='the query (words, "phrases", AND/OR/NOT); after -- if it starts with -',
+    )
+    search.add_argument(
+        "-n", "--limit", type=_positive_int, help="at most N passages (10; 1000 with -l or -c)"
+    )
+    search.add_argument(
+        "--json", action="store_true", help="JSON lines: a match a passage, then a summary"
+    )
+    search.add_argument(
+        "-A",
+        "--after-context",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="N lines after each passage",
+    )
+    search.add_argument(
+        "-B",
+        "--before-context",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="N lines before each passage",
+    )
+    search.add_argument(
+        "-C", "--context", type=_count, metavar="N", help="N lines before and after each passage"
+    )
+    listing = search.add_mutually_exclusive_group()
+    listing.add_argument(
+        "-l", "--files-with-matches", action="store_true", help="print only the files that match"
+    )
+    listing.add_argument(
+        "-c", "--count", action="store_true", help="print each matching file and its passages found"
+    )
     search.add_argument("--strict", action="store_true", help="fail on malformed query syntax")
     search.add_argument(
         "--per-file", type=_positive_int, metavar="N", help="at most N passages of any one file"
@@ -76,9 +113,6 @@ def _parser() -> argparse.ArgumentParser:
         "--no-feedback",
         action="store_true",
         help="rank by the query's own words only, without words lent by the best passages",
-    )
-    search.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="mark matches"
     )
     search.set_defaults(run=_query)
 
@@ -96,13 +130,32 @@ def _parser() -> argparse.ArgumentParser:
     similar = commands.add_parser("similar", help="print the passages most like one passage")
     similar.add_argument("place", metavar="PATH:LINE", type=_place, help="e.g. notes.md:12")
     similar.add_argument("-n", "--limit", type=_positive_int, default=10, help="at most N passages")
-    similar.add_argument("--json", action="store_true", help="one JSON object per passage per line")
+    similar.add_argument(
+        "--json", action="store_true", help="JSON lines: a match a passage, then a summary"
+    )
     similar.set_defaults(run=_similar)
+    for shows_passages in (search, similar):
+        shows_passages.add_argument(
+            "--color",
+            choices=("auto", "always", "never"),
+            default="auto",
+            help="colour places and matches (auto: on a terminal, unless NO_COLOR is set)",
+        )
 
     status = commands.add_parser("status", help="show what the index holds and if it is stale")
     status.set_defaults(run=_status)
 
-    for command in (search, build, update, similar, status):
+    watch = commands.add_parser(
+        "watch", help="keep the index up to date as the folder changes, until Ctrl-C"
+    )
+    watch.set_defaults(run=_watch)
+
+    serve = commands.add_parser(
+        "mcp", help="serve the index to an MCP client over stdio (needs seedindex[mcp])"
+    )
+    serve.set_defaults(run=_mcp)
+
+    for command in (search, build, update, similar, status, watch, serve):
         command.add_argument("--seeds", metavar="DIR", help="folder of documents to search")
         command.add_argument("--index-dir", metavar="DIR", help="where the index is kept")
         command.add_argument(
@@ -126,6 +179,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {value}")
+    return value
+
+
 def _place(text: str) -> tuple[str, int]:
     path, _colon, line = text.rpartition(":")
     if not path or not line.isdigit():
@@ -134,25 +197,54 @@ def _place(text: str) -> tuple[str, int]:
 
 
 def _query(args: argparse.Namespace) -> int:
-    color = args.color == "always" or (args.color == "auto" and _is_terminal(sys.stdout))
-    config = _config(args, feedback=not args.no_feedback)
-    if color and not args.json:
-        config = attrs.evolve(config, highlight=_BOLD)
+    began = time.monotonic()
+    listing = args.files_with_matches or args.count
+    limit = args.limit or (_LISTED if listing else _SHOWN)
+    style = _style(args)
+    config = _config(args, style, feedback=not args.no_feedback)
     with _open(args, config=config, auto_update=not args.no_update) as ix:
-        passages = ix.search(
-            args.text, limit=args.limit, strict=args.strict, per_file=args.per_file
-        )
-        for passage in passages:
-            print(_as_json(passage) if args.json else _as_text(passage, config.highlight))
+        passages = ix.search(args.text, limit=limit, strict=args.strict, per_file=args.per_file)
+        printer = Printer(style, ix.seeds, ix.text)
+        if listing:
+            _print_files(printer, passages, counted=args.count)
+        for passage in [] if listing else passages:
+            print(printer.json(passage) if args.json else printer.text(passage))
             if args.explain:
-                _print_explanation(ix.explain(args.text, passage), args.json)
-        if len(passages) < _FEW and not args.quiet:
-            suggestion = ix.suggest(args.text)
+                explanation = ix.explain(args.text, passage)
+                print(
+                    _show.explanation_json(explanation, passage)
+                    if args.json
+                    else _show.explanation_text(explanation)
+                )
+        suggestion = ix.suggest(args.text) if len(passages) < _FEW else None
+        if args.json and not listing:
+            print(_show.summary_json(passages, time.monotonic() - began, suggestion))
+        if not args.quiet:
             if suggestion:
                 print(f"Did you mean: {suggestion}", file=sys.stderr)
             if not passages:
                 _say_why_nothing(ix.stats())
     return EXIT_FOUND if passages else EXIT_NOTHING
+
+
+def _style(args: argparse.Namespace) -> Style:
+    color = args.color == "always" or (
+        args.color == "auto" and not args.json and _is_terminal(sys.stdout)
+    )
+    both: int | None = getattr(args, "context", None)
+    before: int = getattr(args, "before_context", 0) if both is None else both
+    after: int = getattr(args, "after_context", 0) if both is None else both
+    return Style(color, before, after, Path.cwd())
+
+
+def _print_files(printer: Printer, passages: list[Passage], *, counted: bool) -> None:
+    """Each file with a passage found, best first (with how many, when ``counted``)."""
+    files: dict[str, int] = {}
+    for passage in passages:
+        files[passage.path] = files.get(passage.path, 0) + 1
+    for path, count in files.items():
+        shown = _show.printable(printer.shown_path(path))
+        print(f"{shown}:{count}" if counted else shown)
 
 
 def _say_why_nothing(stats: seedindex.Stats) -> None:
@@ -168,30 +260,18 @@ def _say_why_nothing(stats: seedindex.Stats) -> None:
 
 
 def _similar(args: argparse.Namespace) -> int:
-    with _open(args) as ix:
+    began = time.monotonic()
+    style = _style(args)
+    config = _config(args, style)
+    with _open(args, config=config) as ix:
         path, line = args.place
         passages = ix.similar(ix.passage_at(path, line), limit=args.limit)
+        printer = Printer(style, ix.seeds, ix.text)
         for passage in passages:
-            print(_as_json(passage) if args.json else _as_text(passage, ix.config.highlight))
+            print(printer.json(passage) if args.json else printer.text(passage))
+        if args.json:
+            print(_show.summary_json(passages, time.monotonic() - began, None))
     return EXIT_FOUND if passages else EXIT_NOTHING
-
-
-def _print_explanation(explanation: Explanation, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps({"explanation": attrs.asdict(explanation)}, ensure_ascii=False))
-        return
-    for part in explanation.terms:
-        label = f"{part.word} ({part.term})" if part.word else f"{part.term} (lent by feedback)"
-        context = f", {part.context_frequency:g} in its headings or title" * bool(
-            part.context_frequency
-        )
-        print(
-            f"      {part.score:6.2f}  {label}: {part.frequency:g} in passage{context}, "
-            f"idf {part.idf:.2f}, query weight {part.weight:g}"
-        )
-    if explanation.bonus:
-        print(f"      {explanation.bonus:6.2f}  the words together, as in the query")
-    print()
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -232,6 +312,25 @@ def _other_types(stats: seedindex.Stats, most: int = 8) -> str:
     return shown + (", ..." if len(stats.not_indexed) > most else "")
 
 
+def _watch(args: argparse.Namespace) -> int:
+    with _open(args, auto_update=True) as ix:
+        if not args.quiet:
+            print(f"watching {ix.seeds} (Ctrl-C stops)", file=sys.stderr)
+        with contextlib.suppress(KeyboardInterrupt):  # how a watch ends: not an error
+            ix.watch(on_update=_print_report)
+    return EXIT_FOUND
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    try:
+        from .serving import mcp
+    except ImportError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    mcp.serve(args.seeds, args.index_dir, trust_index_dir=args.trust_index_dir)
+    return EXIT_FOUND
+
+
 def _open(
     args: argparse.Namespace,
     config: Config | None = None,
@@ -248,8 +347,15 @@ def _open(
     )
 
 
-def _config(args: argparse.Namespace, *, feedback: bool = True) -> Config:
-    return Config(feedback=feedback, trust_index_dir=args.trust_index_dir)
+def _config(
+    args: argparse.Namespace, style: Style | None = None, *, feedback: bool = True
+) -> Config:
+    """The settings of a command (that shows passages in ``style``, if given): matches
+    marked in colour on a terminal, as ``[[ ]]`` in JSON, not at all in plain text."""
+    config = Config(feedback=feedback, trust_index_dir=args.trust_index_dir)
+    if style is None or getattr(args, "json", False):
+        return config
+    return attrs.evolve(config, highlight=COLOR_MARKER if style.color else PLAIN_MARKER)
 
 
 def _print_report(report: UpdateReport) -> None:
@@ -259,45 +365,6 @@ def _print_report(report: UpdateReport) -> None:
         f"{report.touched} touched, {report.skipped} skipped; "
         f"{report.passages} passages in {report.seconds:.2f} s"
     )
-
-
-def _as_json(passage: Passage) -> str:
-    return json.dumps(attrs.asdict(passage), ensure_ascii=False)
-
-
-def _as_text(passage: Passage, marker: tuple[str, str]) -> str:
-    where = f"{_printable(passage.path)}:{passage.line}"
-    if passage.page is not None:
-        where += f" (page {passage.page})"
-    heading = f"  {_printable(passage.section)}" if passage.section else ""
-    pieces = re.split("(" + "|".join(map(re.escape, marker)) + ")", passage.highlights)
-    shown = "".join(p if p in marker else _printable(p) for p in pieces)
-    if _keeps_shape(passage.text):  # code, tables, lists: as written
-        body = textwrap.indent(textwrap.dedent(shown.expandtabs(4)), "    ")
-    else:
-        width = max(40, shutil.get_terminal_size().columns)
-        body = textwrap.fill(
-            " ".join(shown.split()), width=width, initial_indent="    ", subsequent_indent="    "
-        )
-    return f"{where}  {passage.score:.2f}{heading}\n{body}\n"
-
-
-# Lines that make a passage's layout part of its meaning: indented (code), table rows,
-# list items, code fences.
-_SHAPED_LINE = re.compile(r"^(?:[ \t]+\S|[|+]|[-*+] |\d+[.)] |```|~~~)", re.MULTILINE)
-
-
-def _keeps_shape(text: str) -> bool:
-    return "\n" in text and _SHAPED_LINE.search(text) is not None
-
-
-# Control characters of a document would drive the terminal (retitle it, hide text):
-# they are shown as escapes. Tabs and newlines are white space.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -160,6 +160,23 @@ class Index:
     def build(self) -> UpdateReport:
         """Re-index everything; readers see the old index until the new one is committed."""
         return self._write(full=True)
+
+    def watch(
+        self,
+        *,
+        stop: threading.Event | None = None,
+        on_update: Callable[[UpdateReport], None] | None = None,
+        events: Iterable[object] | None = None,
+    ) -> None:
+        """Keep the index up to date as the seeds folder changes, until ``stop`` is set
+        (or Ctrl-C): each batch of changes (an editor's save, a copied folder) is one
+        update, and ``on_update`` gets its report when it changed anything. ``events``
+        replaces the folder's own changes (an item per batch: for tests)."""
+        from . import _watch
+
+        stop = stop or threading.Event()
+        source = _watch.batches(self.seeds, self.location, stop) if events is None else events
+        _watch.follow(self.update, source, on_update, stop)
 
     def close(self) -> None:
         with self._writing:

@@ -1,22 +1,27 @@
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_FILE, MakeCorpus
+from tests.conftest import REPO, SEED_FILE, MakeCorpus
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "seedindex", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         timeout=60,
         check=False,
     )
@@ -33,17 +38,23 @@ def test_query_prints_place_score_and_highlighted_passage(index_dir: Path) -> No
     result = run("query", "medical supplies", "--index-dir", str(index_dir))
     assert result.returncode == 0, result.stderr
     first = result.stdout.splitlines()[0]
-    assert first.startswith(f"{SEED_FILE.name}:5  ")
-    assert "[[medical]] [[supplies]]" in result.stdout
+    # The bundled seeds are under the current folder (the repo's): paths from here.
+    assert first.startswith(f"seeds/{SEED_FILE.name}:5  ")
+    text = SEED_FILE.read_text(encoding="utf-8").splitlines()[4]
+    assert result.stdout.splitlines()[1] == "    " + text  # piped: as written, unmarked
     assert "\x1b[" not in result.stdout  # no colour when piped
 
 
 def test_json_output_has_every_passage_field(index_dir: Path) -> None:
     result = run("query", "convoys", "--json", "-n", "1", "--index-dir", str(index_dir))
     assert result.returncode == 0
-    (line,) = result.stdout.splitlines()
+    (line, summary) = result.stdout.splitlines()
     passage = json.loads(line)
+    assert json.loads(summary)["type"] == "summary"
+    assert json.loads(summary)["passages"] == 1
+    assert "[[convoys]]" in passage["highlights"]
     assert set(passage) == {
+        "type",
         "path",
         "start",
         "end",
@@ -133,7 +144,9 @@ def test_similar_explain_per_file_and_did_you_mean(index_dir: Path) -> None:
     where = ["--index-dir", str(index_dir)]
     similar = run("similar", f"{SEED_FILE.name}:5", "-n", "2", "--json", *where)
     assert similar.returncode == 0, similar.stderr
-    assert [json.loads(line)["line"] for line in similar.stdout.splitlines()] != [5, 5]
+    records = [json.loads(line) for line in similar.stdout.splitlines()]
+    assert [r["type"] for r in records] == ["match", "match", "summary"]
+    assert [r["line"] for r in records[:2]] != [5, 5]
     assert_clean_failure(run("similar", "missing.txt:1", *where), 1)
     explained = run("query", "medical supplies", "-n", "1", "--explain", *where)
     assert "supplies (suppli): 1 in passage" in explained.stdout
@@ -142,7 +155,7 @@ def test_similar_explain_per_file_and_did_you_mean(index_dir: Path) -> None:
     assert "supplies (suppli): 1 in passage" in exact.stdout
     assert "lent by feedback" not in exact.stdout
     per_file = run("query", "aid", "--per-file", "1", "--json", *where)
-    assert len(per_file.stdout.splitlines()) == 1
+    assert len(per_file.stdout.splitlines()) == 2  # the one passage, and the summary
     typo = run("query", "humanitarain convoyz", "-n", "1", *where)
     assert "Did you mean: humanitarian convoys" in typo.stderr
 
@@ -162,7 +175,7 @@ def test_status_and_colour(make_corpus: MakeCorpus, index_dir: Path) -> None:
     assert "state:     up to date" in lines
     assert "skipped:   b.txt: binary file (contains NUL bytes)" in lines
     coloured = run("query", "apples", "--color", "always", *where)
-    assert "\x1b[1;33mapples\x1b[0m" in coloured.stdout
+    assert "\x1b[1;31mapples\x1b[0m" in coloured.stdout
 
 
 def test_a_reader_that_goes_away_is_no_error(index_dir: Path) -> None:
@@ -194,8 +207,91 @@ def test_control_characters_of_documents_never_reach_the_terminal(
     where = ["--seeds", str(root), "--index-dir", str(index_dir)]
     plain = run("query", "apples", "--color", "always", *where)
     assert plain.returncode == 0, plain.stderr
-    shown = plain.stdout.replace("\x1b[1;33m", "").replace("\x1b[0m", "")
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", plain.stdout)  # seedindex's own colours
     assert not any(c in shown for c in "\x1b\x07\x9b")
     assert "\\x1b]0;owned\\x07" in shown
     as_json = run("query", "apples", "--json", *where)
     assert json.loads(as_json.stdout.splitlines()[0])["text"] == hostile  # data kept exact
+
+
+GREP_LIKE = {
+    "notes/a.txt": "one\n\ntwo alpha\n\nthree\n\nfour\n\nfive alpha\n\nsix\n",
+    "b.txt": "alpha here too\n",
+}
+
+
+def test_context_lines_around_each_passage_as_grep_marks_them(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus(GREP_LIKE)
+    where = ["--seeds", str(root), "--index-dir", str(index_dir), "--no-feedback"]
+    around = run("query", '"two alpha"', "-C", "2", *where).stdout.splitlines()
+    assert around[1:6] == ["    1- one", "    2- ", "    3: two alpha", "    4- ", "    5- three"]
+    after = run("query", '"five alpha"', "-A", "2", *where).stdout.splitlines()
+    assert after[1:4] == ["    9: five alpha", "    10- ", "    11- six"]
+    before = run("query", '"five alpha"', "-B", "2", *where).stdout.splitlines()
+    assert before[1:4] == ["    7- four", "    8- ", "    9: five alpha"]
+    both = run("query", "alpha", "-C", "3", "-n", "2", *where, "--per-file", "2").stdout
+    assert "--\n" in both or both.count(":") >= 2  # two blocks of one file, apart or joined
+    assert both.count("    5- three") + both.count("    5: three") <= 1  # never shown twice
+    as_json = run("query", '"five alpha"', "-C", "2", "--json", *where).stdout.splitlines()
+    record = json.loads(as_json[0])
+    assert (record["before"], record["after"]) == (["four", ""], ["", "six"])
+
+
+def test_files_with_matches_and_counts(make_corpus: MakeCorpus, index_dir: Path) -> None:
+    root = make_corpus(GREP_LIKE)
+    where = ["--seeds", str(root), "--index-dir", str(index_dir), "--no-feedback"]
+    listed = run("query", "alpha", "-l", *where, cwd=root)
+    assert sorted(listed.stdout.split()) == ["b.txt", "notes/a.txt"]
+    counted = run("query", "alpha", "-c", *where, cwd=root)
+    assert sorted(counted.stdout.split()) == ["b.txt:1", "notes/a.txt:2"]  # relative to here
+    assert run("query", "-l", "-c", "alpha", *where).returncode == 2
+
+
+def test_paths_are_shown_from_the_current_folder_when_the_seeds_are_under_it(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus(GREP_LIKE)
+    where = ["--seeds", str(root), "--index-dir", str(index_dir)]
+    inside = run("query", "five", *where, cwd=root / "notes")
+    assert inside.stdout.startswith("a.txt:9  ")
+    elsewhere = index_dir.parent / "elsewhere"
+    elsewhere.mkdir()
+    outside = run("query", "five", *where, cwd=elsewhere)
+    assert outside.stdout.startswith("notes/a.txt:9  ")  # relative to the seeds folder
+
+
+def test_colour_on_every_command_that_shows_passages_and_no_color(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus(GREP_LIKE)
+    where = ["--seeds", str(root), "--index-dir", str(index_dir)]
+    similar = run("similar", "notes/a.txt:3", "--color", "always", *where)
+    assert "\x1b[35m" in similar.stdout  # the path in colour
+    never = run("query", "alpha", "--color", "never", *where)
+    assert "\x1b[" not in never.stdout
+    assert "[[" not in never.stdout  # plain text: nothing added to the passage
+
+
+def test_a_query_starting_with_a_dash_goes_after_a_double_dash(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({"a.txt": "use --force with care"})
+    where = ["--seeds", str(root), "--index-dir", str(index_dir)]
+    found = run("query", *where, "--", "--force")
+    assert found.returncode == 0, found.stderr
+    assert "--force with care" in found.stdout
+
+
+def test_the_readme_documents_every_command_and_flag() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    from seedindex._cli import _parser
+
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        assert f"seedindex {name}" in readme
+        for action in command._actions:
+            for flag in action.option_strings:
+                assert flag in readme, f"{name} {flag}"
+                assert action.help, f"{name} {flag} has no --help text"

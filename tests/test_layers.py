@@ -22,9 +22,10 @@ LAYERS = [
     ["seedindex.query"],
     ["seedindex.engine", "seedindex.store"],
     ["seedindex._results", "seedindex._spelling", "seedindex._searcher", "seedindex._sync"],
+    ["seedindex._watch"],
     ["seedindex._index"],
     ["seedindex"],
-    ["seedindex._cli", "seedindex.__main__"],
+    ["seedindex._cli", "seedindex._show", "seedindex.__main__", "seedindex.serving"],
 ]
 
 
@@ -81,9 +82,14 @@ def test_only_the_whoosh_engine_imports_whoosh(path: Path) -> None:
         assert inside or not (target == "whoosh" or target.startswith("whoosh.")), target
 
 
-def test_the_cli_uses_only_the_public_api() -> None:
-    for target in imports(PACKAGE / "_cli.py"):
-        if target.startswith("seedindex"):
+SHELLS = [PACKAGE / "_cli.py", PACKAGE / "_show.py", *sorted((PACKAGE / "serving").glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", SHELLS, ids=lambda p: str(p.relative_to(REPO)))
+def test_the_cli_and_the_servers_use_only_the_public_api(path: Path) -> None:
+    for target in imports(path):
+        shells = ("seedindex.serving", "seedindex._show", "seedindex._cli")
+        if target.startswith("seedindex") and not target.startswith(shells):
             assert target.split(".")[:2] in (["seedindex"], ["seedindex", "errors"]) or (
                 target.count(".") == 1 and not target.split(".")[1].startswith("_")
             ), target
