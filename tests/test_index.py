@@ -361,3 +361,14 @@ def test_a_language_of_the_index_stems_its_words(make_corpus: MakeCorpus, tmp_pa
         assert english.search("Haus") == []
     with pytest.raises(ConfigError, match="language must be one of"):
         Config(language="klingon")
+
+
+def test_a_folder_whose_documents_hold_no_words_answers_nothing(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({"a.txt": ".", "b.md": "# .\n\n--"})
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.search("anything") == []
+        assert (
+            ix.search("title:x OR path:a.txt") == [] or ix.search("path:a.txt")[0].path == "a.txt"
+        )

@@ -66,7 +66,7 @@ class Corpus:
                 length + CONTEXT_WEIGHT * extra
                 for length, extra in zip(lengths, context_lengths, strict=True)
             ]
-        average = (sum(lengths) / len(lengths)) if lengths else 1.0
+        average = (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0  # (no words: 0)
         self.passages = live
         self.norms = [K1 * (1.0 - B + B * length / average) for length in lengths]
 
