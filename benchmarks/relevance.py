@@ -26,7 +26,7 @@ from pathlib import Path
 import pytrec_eval
 from _corpora import RESULTS, SHARED, doc_id, write_seeds
 
-from seedindex import Index
+from seedindex import Config, Index
 
 
 def load_queries(corpus: Path) -> dict[str, str]:
@@ -49,7 +49,7 @@ def rank_documents(ix: Index, text: str) -> dict[str, float]:
     return {doc_id(p.path): p.score for p in ix.search(text, limit=100, per_file=1)}
 
 
-def evaluate(corpus: Path, limit_queries: int | None) -> dict[str, float]:
+def evaluate(corpus: Path, limit_queries: int | None, semantic: bool = False) -> dict[str, float]:
     qrels = load_qrels(corpus)
     queries = {q: t for q, t in load_queries(corpus).items() if q in qrels}
     if limit_queries:
@@ -58,7 +58,8 @@ def evaluate(corpus: Path, limit_queries: int | None) -> dict[str, float]:
         seeds = Path(work) / "seeds"
         write_seeds(corpus, seeds)
         began = time.perf_counter()
-        with Index.open(seeds, index_dir=Path(work) / "index") as ix:
+        config = Config(semantic=semantic)
+        with Index.open(seeds, index_dir=Path(work) / "index", config=config) as ix:
             build = time.perf_counter() - began
             times = []
             for text in list(queries.values())[:5]:
@@ -88,14 +89,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=SHARED / "scifact")
     parser.add_argument("--limit-queries", type=int, help="only the first N judged queries")
+    parser.add_argument(
+        "--semantic", action="store_true", help="also rank fused with the semantic signal"
+    )
     args = parser.parse_args()
     result = evaluate(args.corpus, args.limit_queries)
-    print(
-        f"{args.corpus.name}: {result['queries']} queries  "
-        f"nDCG@10 {result['ndcg@10']:.3f}  R@100 {result['recall@100']:.3f}  "
-        f"query ms mean {result['query_ms_mean']:.1f} p50 {result['query_ms_p50']:.1f} "
-        f"p95 {result['query_ms_p95']:.1f}  (build {result['build_s']:.1f} s)"
-    )
+    show(args.corpus.name, "lexical", result)
+    if args.semantic:
+        fused = evaluate(args.corpus, args.limit_queries, semantic=True)
+        show(args.corpus.name, "semantic", fused)
+        result = {**result, **{f"semantic_{k}": v for k, v in fused.items()}}
     if not args.limit_queries:
         RESULTS.mkdir(exist_ok=True)
         machine = (
@@ -103,6 +106,15 @@ def main() -> None:
         )
         out = RESULTS / f"relevance-{args.corpus.name}.json"
         out.write_text(json.dumps({"machine": machine, **result}, indent=2) + "\n")
+
+
+def show(name: str, kind: str, result: dict[str, float]) -> None:
+    print(
+        f"{name} {kind}: {result['queries']} queries  "
+        f"nDCG@10 {result['ndcg@10']:.3f}  R@100 {result['recall@100']:.3f}  "
+        f"query ms mean {result['query_ms_mean']:.1f} p50 {result['query_ms_p50']:.1f} "
+        f"p95 {result['query_ms_p95']:.1f}  (build {result['build_s']:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

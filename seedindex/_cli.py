@@ -166,6 +166,11 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="use an index directory owned by another user or writable by others",
         )
+        command.add_argument(
+            "--semantic",
+            action="store_true",
+            help="rank by words and meaning (an index of its own; needs seedindex[semantic])",
+        )
     return parser
 
 
@@ -327,7 +332,7 @@ def _mcp(args: argparse.Namespace) -> int:
     except ImportError as exc:
         _error(str(exc))
         return EXIT_USAGE
-    mcp.serve(args.seeds, args.index_dir, trust_index_dir=args.trust_index_dir)
+    mcp.serve(args.seeds, args.index_dir, _config(args))
     return EXIT_FOUND
 
 
@@ -352,7 +357,7 @@ def _config(
 ) -> Config:
     """The settings of a command (that shows passages in ``style``, if given): matches
     marked in colour on a terminal, as ``[[ ]]`` in JSON, not at all in plain text."""
-    config = Config(feedback=feedback, trust_index_dir=args.trust_index_dir)
+    config = Config(feedback=feedback, trust_index_dir=args.trust_index_dir, semantic=args.semantic)
     if style is None or getattr(args, "json", False):
         return config
     return attrs.evolve(config, highlight=COLOR_MARKER if style.color else PLAIN_MARKER)

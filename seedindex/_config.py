@@ -64,6 +64,12 @@ class Config:
     #: The language words are stemmed in, and whose stop words plain queries leave out
     #: (Snowball's: english, french, german, spanish, russian, ...).
     language: str = attrs.field(default="english", validator=_language)
+    #: Rank by BM25 fused with a semantic signal: every passage is embedded at index
+    #: time (the extra ``seedindex[semantic]``).
+    semantic: bool = False
+    #: What embeds passages and queries when ``semantic`` (None: WordLlama): anything with
+    #: ``name``, ``dimension`` and ``embed(texts) -> array`` (``seedindex.semantic.Embedder``).
+    embedder: Any = attrs.field(default=None, eq=False)
     #: Use an index directory that another user owns or that others may write in
     #: (refused by default: its files could have been planted).
     trust_index_dir: bool = False
@@ -73,6 +79,10 @@ class Config:
         parts = [",".join(self.extensions), str(self.max_passage_words)]
         parts += [str(self.max_file_bytes), str(self.follow_external_links), self.engine]
         parts.append(self.language)
+        if self.semantic:
+            embedder = self.embedder
+            named = "default" if embedder is None else f"{embedder.name}/{embedder.dimension}"
+            parts.append(f"semantic:{named}")
         return "|".join(parts)
 
 

@@ -232,7 +232,7 @@ class Index:
     def _update_if_free(self, manifest: Manifest) -> None:
         """Bring the index up to date unless another process is already writing it."""
         changes = self._sync.changes(manifest)
-        if not changes:
+        if not changes and self._sync.vectors_current(self._engine):
             return
         try:
             if not self._lock.acquire(wait=False):
@@ -269,7 +269,11 @@ class Index:
 
     def _use(self, engine: Engine | None) -> None:
         self._engine = engine
-        self._searcher = None if engine is None else Searcher(engine, self.config)
+        self._searcher = (
+            None
+            if engine is None
+            else Searcher(engine, self.config, self._sync.vectors, self._sync.embedder)
+        )
 
     def _open_engine(self, *, warn: bool) -> Engine | None:
         for attempt in range(_READ_ATTEMPTS):  # (a commit may remove what was just listed)

@@ -55,11 +55,15 @@ class TermScore:
 class Explanation:
     """Why a passage scored as it did: ``score`` is the sum of the terms' scores and
     the ``bonus`` of a plain query's words standing together in the passage's text (or
-    its section's or document's title) as in the query."""
+    its section's or document's title) as in the query. With semantic ranking,
+    ``semantic`` is the cosine of the query's and the passage's vectors, and ``score``
+    the fused one (0.7 of the lexical score and 0.3 of the cosine, each scaled to [0, 1]
+    over the query's candidates)."""
 
     score: float
     terms: tuple[TermScore, ...]
     bonus: float = 0.0
+    semantic: float | None = None
 
 
 def to_passage(

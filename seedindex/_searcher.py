@@ -7,6 +7,7 @@ committed state even while another thread or process writes.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import attrs
 
@@ -31,6 +32,20 @@ class Ranking:
         )
 
 
+def _at_most_per_file(
+    ranked: list[tuple[PassageKey, float]], per_file: int | None
+) -> list[tuple[PassageKey, float]]:
+    if per_file is None:
+        return ranked
+    taken: dict[str, int] = {}
+    kept = []
+    for key, value in ranked:
+        if taken.get(key.path, 0) < per_file:
+            taken[key.path] = taken.get(key.path, 0) + 1
+            kept.append((key, value))
+    return kept
+
+
 def rank(snapshot: Snapshot, text: str, *, strict: bool, feedback: bool) -> Ranking:
     """Plan ``text``; with ``feedback``, also the words its best passages lend it."""
     if is_plain(text):
@@ -47,12 +62,20 @@ def rank(snapshot: Snapshot, text: str, *, strict: bool, feedback: bool) -> Rank
     return Ranking(plan, lent_terms(plan.scored, best, snapshot.frequencies))
 
 
+#: Passages each ranking offers to the fusion of lexical and semantic scores.
+SEMANTIC_CANDIDATES = 100
+
+
 class Searcher:
     """Searches one engine with one set of settings; any thread may use it."""
 
-    def __init__(self, engine: Engine, config: Config) -> None:
+    def __init__(
+        self, engine: Engine, config: Config, vectors: Any = None, embedder: Any = None
+    ) -> None:
         self.engine = engine
         self.config = config
+        self._vectors = vectors  # a semantic.VectorStore, when semantic
+        self._embedder = embedder
         # The last query ranked in each thread: explaining its passages one by one
         # (``--explain``) ranks it once, not once a passage.
         self._last = threading.local()
@@ -60,7 +83,43 @@ class Searcher:
     def search(self, text: str, *, limit: int, strict: bool, per_file: int | None) -> list[Passage]:
         snapshot = self.engine.snapshot()
         ranking = self._ranking(snapshot, text, strict)
-        return self._passages(snapshot, snapshot.search(ranking.request(limit, per_file)), ranking)
+        if self._vectors is not None:
+            hits = self._fused(snapshot, text, ranking, limit, per_file)
+        else:
+            hits = snapshot.search(ranking.request(limit, per_file))
+        return self._passages(snapshot, hits, ranking)
+
+    def _fused(
+        self, snapshot: Snapshot, text: str, ranking: Ranking, limit: int, per_file: int | None
+    ) -> list[tuple[PassageKey, float]]:
+        """The lexical and the semantic best passages, their scores fused. With one
+        passage a file, files are fused (a file's best passage by words and its best by
+        meaning may differ), each shown by its best passage by words."""
+        from . import semantic
+
+        candidates = max(limit, SEMANTIC_CANDIDATES)
+        lexical = snapshot.search(ranking.request(candidates, per_file))
+        near = self._vectors.nearest(self._query_vector(text), candidates * (4 if per_file else 1))
+        similar = _at_most_per_file([(PassageKey(p, s), v) for p, s, v in near], per_file)
+        similar = similar[:candidates]
+        if per_file == 1:
+            shown = {key.path: key for key, _score in reversed(similar)}
+            shown.update({key.path: key for key, _score in lexical})
+            by_file = semantic.fuse(
+                [(k.path, v) for k, v in lexical], [(k.path, v) for k, v in similar]
+            )
+            fused = {shown[path]: value for path, value in by_file.items()}
+        else:
+            fused = semantic.fuse(lexical, similar)
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0].path, item[0].start))
+        return _at_most_per_file(ranked, per_file)[:limit]
+
+    def _query_vector(self, text: str) -> Any:
+        import numpy
+
+        vector = numpy.asarray(self._embedder.embed([text]), dtype=numpy.float32)[0]
+        norm = float(numpy.linalg.norm(vector))
+        return vector / norm if norm > 0 else vector
 
     def suggest(self, text: str) -> str | None:
         from . import _spelling
@@ -102,7 +161,11 @@ class Searcher:
             for (term, weight), part in zip(scored, snapshot.explain(scored, key), strict=True)
         )
         bonus = snapshot.bonus(ranking.plan.bonus, key)
-        return Explanation(sum(s.score for s in scores) + bonus, scores, bonus)
+        if self._vectors is None:
+            return Explanation(sum(s.score for s in scores) + bonus, scores, bonus)
+        fused = dict(self._fused(snapshot, text, ranking, SEMANTIC_CANDIDATES, None))
+        cosine = self._vectors.similarity(self._query_vector(text), key.path, key.start)
+        return Explanation(fused.get(key, 0.0), scores, bonus, cosine)
 
     def _ranking(self, snapshot: Snapshot, text: str, strict: bool) -> Ranking:
         key = (text, strict, snapshot)

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -25,6 +26,9 @@ from .errors import IndexDirError, PassageNotFoundError, StaleDocumentError
 from .store import IndexDirectory
 from .store import manifest as _manifest
 from .store.manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry, Unchanged
+
+if TYPE_CHECKING:
+    from .semantic import VectorStore
 
 logger = logging.getLogger("seedindex")
 
@@ -66,6 +70,13 @@ class Syncer:
         self.config = config
         self.progress = progress
         self._manifest_seen: tuple[tuple[int, int, int], Manifest] | None = None
+        self.embedder: Any = None
+        self.vectors: VectorStore | None = None
+        if config.semantic:
+            from . import semantic
+
+            self.embedder = config.embedder or semantic.default_embedder()
+            self.vectors = semantic.VectorStore(directory.vectors)
 
     def changes(self, manifest: Manifest, others: Counter[str] | None = None) -> _manifest.Changes:
         """What changed in the seeds since ``manifest``; files of other types are
@@ -97,7 +108,7 @@ class Syncer:
         """
         began = time.monotonic()
         before = self.load_manifest()
-        full = full or not self.current(engine, before)
+        full = full or not self.current(engine, before) or not self.vectors_current(engine)
         changes = None if full else self._changes_since(before, found)
         if changes is not None and not changes:
             return UpdateReport(
@@ -109,9 +120,11 @@ class Syncer:
             full, before = True, Manifest()
             changes = _manifest.changes(before, (), self._walk())
         try:
-            writer = engine.writer(files=changes.suspects)
+            writer: EngineWriter = engine.writer(files=changes.suspects)
         except (OSError, EngineError) as exc:
             raise self._cannot_write(exc) from exc
+        recording = _Recording(writer) if self.vectors is not None else None
+        writer = recording or writer
         out: ManifestWriter | None = None
         try:
             out = ManifestWriter(self.directory.manifest)
@@ -129,9 +142,11 @@ class Syncer:
         try:
             after = out.save(skipped, engine.generation())
             self._remember_manifest(after)
+            if recording is not None:
+                self._save_vectors(engine.generation(), recording, full=full)
         except OSError as exc:
             out.discard()
-            # The next writer sees the manifest is behind the engine and rebuilds.
+            # The next writer sees the manifest (or the vectors) behind the engine: rebuilds.
             raise self._cannot_write(exc) from exc
         engine.refresh()
         return UpdateReport(
@@ -140,6 +155,29 @@ class Syncer:
             passages=after.passages,
             full=full,
             seconds=time.monotonic() - began,
+        )
+
+    def vectors_current(self, engine: Engine | None) -> bool:
+        """Whether the vectors (if semantic) describe the engine's last commit."""
+        if self.vectors is None or engine is None:
+            return True
+        return self.vectors.describes(engine.generation(), self.embedder)
+
+    def _save_vectors(self, generation: int, recording: _Recording, *, full: bool) -> None:
+        assert self.vectors is not None
+        progress = self.progress
+
+        def embedded(done: int, to_do: int) -> None:
+            if progress is not None:
+                progress(done, to_do, 0)
+
+        self.vectors.apply(
+            generation,
+            self.embedder,
+            recording.removed,
+            recording.added,
+            full=full,
+            progress=embedded,
         )
 
     def document(self, path: str) -> documents.Parsed:
@@ -199,6 +237,31 @@ class Syncer:
             () if full else _manifest.entries(path),
             _manifest.files(self._walk(), left_out),
         ), left_out
+
+
+class _Recording:
+    """An engine writer that also notes what it deletes and adds, for the vectors."""
+
+    def __init__(self, writer: EngineWriter) -> None:
+        self._writer = writer
+        self.removed: set[str] = set()
+        self.added: dict[str, list[tuple[int, str]]] = {}
+
+    def delete(self, path: str) -> None:
+        self.removed.add(path)
+        self.added.pop(path, None)
+        self._writer.delete(path)
+
+    def add(self, document: NewDocument) -> None:
+        passages = list(document.passages)
+        self.added[document.path] = [(p.start, f"{p.context}\n{p.text}") for p in passages]
+        self._writer.add(attrs.evolve(document, passages=passages))
+
+    def commit(self, *, replace_all: bool = False) -> None:
+        self._writer.commit(replace_all=replace_all)
+
+    def cancel(self) -> None:
+        self._writer.cancel()
 
 
 def _apply(

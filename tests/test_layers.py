@@ -20,7 +20,7 @@ LAYERS = [
     ["seedindex._config"],
     ["seedindex.sources", "seedindex.ranking"],
     ["seedindex.query"],
-    ["seedindex.engine", "seedindex.store"],
+    ["seedindex.engine", "seedindex.store", "seedindex.semantic"],
     ["seedindex._results", "seedindex._spelling", "seedindex._searcher", "seedindex._sync"],
     ["seedindex._watch"],
     ["seedindex._index"],

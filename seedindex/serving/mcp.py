@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .. import Index, SeedIndexError
+from .. import Config, Index, SeedIndexError
 from ._records import file_url, passage_id, passage_record, resolve, title_of
 
 try:
@@ -116,10 +116,7 @@ def _passage(ix: Index, path: str, start: int) -> Any:
     return ix.passage_at(path, line)
 
 
-def serve(seeds: str | None, index_dir: str | None, *, trust_index_dir: bool = False) -> None:
+def serve(seeds: str | None, index_dir: str | None, config: Config | None = None) -> None:
     """Open (and update) the index, then answer MCP over stdio until the client leaves."""
-    from .. import Config
-
-    config = Config(trust_index_dir=trust_index_dir)
     with Index.open(seeds, index_dir=index_dir, config=config) as ix:
         server(ix).run("stdio")

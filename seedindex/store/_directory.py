@@ -46,6 +46,8 @@ class IndexDirectory:
         self.manifest = root / "manifest.json"
         self.engine = root / engine
         self._engines = tuple(root / name for name in engines)
+        #: The passages' vectors, for semantic ranking.
+        self.vectors = root / "vectors"
 
     def lock(self, timeout: float) -> WriteLock:
         return WriteLock(self.root / _LOCK, timeout)
@@ -71,7 +73,7 @@ class IndexDirectory:
                 if self._ours(wanted, force):
                     return False
                 self._refuse_strangers()
-                for folder in self._engines:
+                for folder in (*self._engines, self.vectors):
                     shutil.rmtree(folder, ignore_errors=True)
                 self.manifest.unlink(missing_ok=True)
                 if self.marker.is_dir() and not self.marker.is_symlink():
@@ -134,7 +136,8 @@ class IndexDirectory:
 
     def _strangers(self) -> list[str]:
         """The names here that are not of the index's layout."""
-        names = {_LOCK, self.marker.name, self.manifest.name, *(f.name for f in self._engines)}
+        names = {_LOCK, self.marker.name, self.manifest.name, self.vectors.name}
+        names.update(f.name for f in self._engines)
         temporary = (f".{self.marker.name}.", f".{self.manifest.name}.")
         return sorted(
             e.name
