@@ -48,14 +48,15 @@ def build_seedindex(seeds: Path, out: Path) -> None:
 def passages_of(seeds: Path) -> list[tuple[str, str]]:
     """The (path, text) passages seedindex makes of the seeds folder."""
     from seedindex import Config
-    from seedindex.sources import split
+    from seedindex.documents import parse, passages
 
     words = Config().max_passage_words
-    passages = []
+    found = []
     for path in sorted(seeds.iterdir()):
-        text = path.read_text(encoding="utf-8")
-        passages += [(path.name, text[s.start : s.end]) for s in split(text, words)]
-    return passages
+        document = parse(path.name, path.read_bytes(), 1 << 30)
+        spans = passages(document, words)
+        found += [(path.name, document.text[s.start : s.end]) for s in spans]
+    return found
 
 
 def build_whoosh(seeds: Path, out: Path) -> None:
