@@ -56,6 +56,9 @@ class Config:
     #: Plain word queries also score the words their best passages share (pseudo-relevance
     #: feedback): better ranking, and passages found that miss some of the query's words.
     feedback: bool = True
+    #: Seconds a query may take: then the best passages found so far are returned, with a
+    #: warning (with ``strict``, ``QueryTimeoutError``).
+    query_timeout: float = attrs.field(default=5.0, validator=_positive)
     #: Seconds a writer waits for another writer before ``IndexLockedError``.
     lock_timeout: float = attrs.field(default=10.0, validator=_positive)
     #: The engine that stores and searches the passages: ``"whoosh"`` (in the index

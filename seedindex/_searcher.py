@@ -6,17 +6,21 @@ committed state even while another thread or process writes.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
 import attrs
 
 from ._config import Config
 from ._results import Explanation, Passage, TermScore, to_passage
-from .engine import Engine, PassageKey, Search, Snapshot, StoredPassage
-from .errors import PassageNotFoundError
+from .engine import Engine, PassageKey, Search, SearchTimedOut, Snapshot, StoredPassage
+from .errors import PassageNotFoundError, QueryTimeoutError
 from .query import Plan, is_plain, parse, plain_plan, similar_plan, tree_plan
 from .ranking import FEEDBACK_FILES, lent_terms
+
+logger = logging.getLogger("seedindex")
 
 
 @attrs.frozen
@@ -82,11 +86,27 @@ class Searcher:
 
     def search(self, text: str, *, limit: int, strict: bool, per_file: int | None) -> list[Passage]:
         snapshot = self.engine.snapshot()
-        ranking = self._ranking(snapshot, text, strict)
-        if self._vectors is not None:
-            hits = self._fused(snapshot, text, ranking, limit, per_file)
-        else:
-            hits = snapshot.search(ranking.request(limit, per_file))
+        snapshot.deadline = time.monotonic() + self.config.query_timeout
+        ranking = Ranking(Plan((), (), None))
+        try:
+            ranking = self._ranking(snapshot, text, strict)
+            if self._vectors is not None:
+                hits = self._fused(snapshot, text, ranking, limit, per_file)
+            else:
+                hits = snapshot.search(ranking.request(limit, per_file))
+        except SearchTimedOut as exc:
+            timeout = self.config.query_timeout
+            if strict:
+                raise QueryTimeoutError(f"query {text!r} ran past {timeout:g} s") from None
+            logger.warning(
+                "query %r stopped after %g s (Config(query_timeout)): the best passages found "
+                "by then",
+                text,
+                timeout,
+            )
+            hits = exc.partial
+        finally:
+            snapshot.deadline = None
         return self._passages(snapshot, hits, ranking)
 
     def _fused(

@@ -13,6 +13,7 @@ __all__ = [
     "IndexLockedError",
     "PassageNotFoundError",
     "QuerySyntaxError",
+    "QueryTimeoutError",
     "SeedIndexError",
     "SeedsError",
     "StaleDocumentError",
@@ -41,6 +42,13 @@ class QuerySyntaxError(SeedIndexError, ValueError):
         super().__init__(f"{message} at character {position + 1} of {query!r}")
         self.query = query
         self.position = position
+
+
+class QueryTimeoutError(SeedIndexError, TimeoutError):
+    """A query ran past ``Config.query_timeout`` (raised only with ``strict=True``;
+    otherwise the best passages found by then are returned, with a warning)."""
+
+    exit_code = 6
 
 
 class PassageNotFoundError(SeedIndexError, LookupError):

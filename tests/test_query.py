@@ -253,3 +253,42 @@ def test_passage_at_an_unknown_place(ix: Index) -> None:
         ix.passage_at("b.txt", 99)
     with pytest.raises(LookupError):
         ix.passage_at("nope.txt", 1)
+
+
+def test_a_query_past_its_time_budget_returns_what_it_found_or_says_so(
+    ix: Index, index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from seedindex.errors import QueryTimeoutError
+
+    hurried = attrs.evolve(ix.config, query_timeout=1e-9)  # past it at the first look
+    with Index.open(ix.seeds, index_dir=index_dir, config=hurried) as quick:
+        for text in ("aid convoys", "h*", "humanitarain~2", "[a TO z]"):
+            with caplog.at_level(logging.WARNING, logger="seedindex"):
+                assert quick.search(text) == []
+            assert "stopped after" in caplog.text
+            caplog.clear()
+            with pytest.raises(QueryTimeoutError):
+                quick.search(text, strict=True)
+    assert found(ix, "aid convoys")  # the same index, with time enough: answers
+
+
+def test_a_query_stopped_while_scoring_returns_the_passages_scored_so_far(
+    ix: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex.engine import SearchTimedOut
+    from seedindex.engine._local import LocalSnapshot
+
+    looks = {"left": 1}  # time for the first query word's postings only
+
+    def running_out(self: LocalSnapshot) -> None:
+        looks["left"] -= 1
+        if looks["left"] < 0:
+            raise SearchTimedOut([])
+
+    monkeypatch.setattr(LocalSnapshot, "_in_time", running_out)
+    hits = ix.search("report convoys")
+    assert hits
+    assert all("report" in h.text.lower() or h.section for h in hits)
+    assert not any("convoys" in h.text.lower() and "report" not in h.text.lower() for h in hits)

@@ -102,9 +102,11 @@ class TermPart:
 
 
 class Snapshot(Vocabulary, Protocol):
-    """One committed state of an index, for one thread at a time."""
+    """One committed state of an index, for one thread at a time. While ``deadline`` (a
+    ``time.monotonic()`` value) is set, work past it raises ``SearchTimedOut``."""
 
     generation: int
+    deadline: float | None
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
         """The best passages and their scores: by score, then path, then offset."""
@@ -162,6 +164,15 @@ class CorruptEngineError(EngineError):
     """The engine's files cannot be opened (missing, damaged or of another version)."""
 
 
+class SearchTimedOut(EngineError):
+    """A search ran past its snapshot's ``deadline``; ``partial`` holds the best passages
+    it had scored by then (maybe none)."""
+
+    def __init__(self, partial: list[tuple[PassageKey, float]]) -> None:
+        super().__init__("the search ran out of time")
+        self.partial = partial
+
+
 class EngineWriteError(EngineError):
     """A write failed as a whole (a writing process ended early, say): nothing is committed."""
 
@@ -201,6 +212,7 @@ __all__ = [
     "NewPassage",
     "PassageKey",
     "Search",
+    "SearchTimedOut",
     "Snapshot",
     "StoredPassage",
     "TermPart",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import takewhile
 from typing import Protocol
@@ -17,7 +18,7 @@ from typing import Protocol
 from .. import _analysis
 from ..query import tree as t
 from ..ranking import CONTEXT_WEIGHT, Corpus, TermPostings, best, with_context
-from . import PassageKey, Search, StoredPassage, TermPart
+from . import PassageKey, Search, SearchTimedOut, StoredPassage, TermPart
 
 #: Fields said of a whole file, held on its first passage only.
 FILE_FIELDS = ("title", "tag", "word")
@@ -25,6 +26,8 @@ FILE_FIELDS = ("title", "tag", "word")
 MAX_MATCHED_EXPANSION = 4096
 # Passage numbers of keys handed out, kept to fetch them again without a look-up.
 _KNOWN_KEYS = 10_000
+# Terms of a pattern's expansion between two looks at the deadline.
+_CHECK_EVERY = 256
 # Terms whose postings in text and context, merged, a snapshot keeps.
 _MERGED_TERMS = 20_000
 
@@ -64,6 +67,8 @@ class LocalSnapshot:
         self._ranked = ((t.NOTHING, ()), {})
         self._docs: dict[PassageKey, int] = {}
         self._merged: dict[str, tuple[list[int], list[float]]] = {}
+        self.deadline: float | None = None
+        self._partial: dict[int, float] = {}  # the scores of a search as they come
 
     # -- vocabulary ----------------------------------------------------------
 
@@ -101,8 +106,21 @@ class LocalSnapshot:
                 break
         return found
 
+    def _in_time(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise SearchTimedOut([])
+
+    def _timed(self, items: Iterator[str]) -> Iterator[str]:
+        """``items``, the deadline looked at every so often."""
+        for number, item in enumerate(items):
+            if not number % _CHECK_EVERY:
+                self._in_time()
+            yield item
+
     def _expansion(self, pattern: t.Pattern) -> Iterator[str]:
-        terms_from = self.postings.terms_from
+        def terms_from(field: str, start: str) -> Iterator[str]:
+            return self._timed(self.postings.terms_from(field, start))
+
         if isinstance(pattern, t.Prefix):
             yield from _starting(terms_from(pattern.field, pattern.text), pattern.text)
         elif isinstance(pattern, t.Wildcard):
@@ -126,6 +144,14 @@ class LocalSnapshot:
     # -- searching -----------------------------------------------------------
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
+        self._partial = {}
+        try:
+            return self._search(request)
+        except SearchTimedOut:
+            top = best(self._partial, request.limit, self.postings.path, request.per_file)
+            raise SearchTimedOut([(self._key(doc), value) for doc, value in top]) from None
+
+    def _search(self, request: Search) -> list[tuple[PassageKey, float]]:
         scores = self._scores(request.match, request.scored)
         if request.ranked or request.bonus:
             scores = dict(scores)
@@ -202,6 +228,7 @@ class LocalSnapshot:
             return postings.phrase(node.field, node.terms, node.slop)
         found: set[int] = set()
         for term in self.expand(node, MAX_MATCHED_EXPANSION):
+            self._in_time()
             found.update(postings.terms(node.field, term)[0])
         return found
 
@@ -231,13 +258,17 @@ class LocalSnapshot:
         if self._ranked[0] == (match, scored):
             return self._ranked[1]
         matching = None if match is None else self.matching(match)
-        scores = dict.fromkeys(matching or (), 0.0)
-        self.postings.corpus.score(self._term_postings(scored), only=matching, into=scores)
+        scores = self._partial = dict.fromkeys(matching or (), 0.0)
+        self.postings.corpus.score(
+            self._term_postings(scored), only=matching, into=scores, each=self._in_time
+        )
         self._ranked = ((match, scored), scores)
         return scores
 
-    def _term_postings(self, scored: Iterable[tuple[str, float]]) -> list[TermPostings]:
-        return [TermPostings(term, weight, *self._scored(term)) for term, weight in scored]
+    def _term_postings(self, scored: Iterable[tuple[str, float]]) -> Iterator[TermPostings]:
+        """Each term's postings, read as scoring reaches it (and the deadline checked)."""
+        for term, weight in scored:
+            yield TermPostings(term, weight, *self._scored(term))
 
     def _scored(self, term: str) -> tuple[list[int], list[float]]:
         """A term's postings in the text and the context as one (see ``with_context``),

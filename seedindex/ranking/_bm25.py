@@ -78,13 +78,17 @@ class Corpus:
         terms: Iterable[TermPostings],
         only: Collection[int] | None = None,
         into: dict[int, float] | None = None,
+        each: Callable[[], None] | None = None,
     ) -> dict[int, float]:
         """BM25 score of every passage holding a term (of those in ``only``, if given),
-        added to the scores in ``into`` if given."""
+        added to the scores in ``into`` if given; ``each`` is called before each term
+        (it may stop the scoring by raising: ``into`` holds the scores so far)."""
         norms = self.norms
         scores: dict[int, float] = {} if into is None else into
         get = scores.get
         for term in terms:
+            if each is not None:
+                each()
             weight = self._weight(term)
             for doc, tf in zip(term.ids, term.frequencies, strict=True):
                 if only is None or doc in only:
