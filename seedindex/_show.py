@@ -45,7 +45,9 @@ class Style:
 
 
 def printable(text: str) -> str:
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    """``text`` safe for a terminal: Windows line ends as line ends, other control
+    characters (a lone carriage return could hide what came before it) as escapes."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text.replace("\r\n", "\n"))
 
 
 def _marked(passage: Passage) -> str:
@@ -102,7 +104,7 @@ class Printer:
         return json.dumps(record, ensure_ascii=False)
 
     def _with_context(self, passage: Passage, header: str) -> str:
-        lines = self._text_of(passage.path).split("\n")
+        lines = self._text_of(passage.path).replace("\r\n", "\n").split("\n")
         first = max(1, passage.line - self.style.before)
         last = min(len(lines), passage.end_line + self.style.after)
         previous = self._last

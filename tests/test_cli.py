@@ -295,3 +295,15 @@ def test_the_readme_documents_every_command_and_flag() -> None:
             for flag in action.option_strings:
                 assert flag in readme, f"{name} {flag}"
                 assert action.help, f"{name} {flag} has no --help text"
+
+
+def test_windows_line_ends_are_line_ends_and_a_lone_carriage_return_an_escape(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    root = make_corpus({"a.txt": b"first apples line\r\nsecond line\r\n\r\nhidden\rapples shown"})
+    where = ["--seeds", str(root), "--index-dir", str(index_dir), "--no-feedback"]
+    shown = run("query", "apples", "-n", "5", *where).stdout
+    assert "    first apples line\n    second line\n" in shown
+    assert "hidden\\x0dapples shown" in shown
+    context = run("query", '"second line"', "-A", "1", *where).stdout
+    assert "\r" not in context
