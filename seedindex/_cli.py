@@ -34,7 +34,7 @@ _FEW = 3
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    args = _parse(_parser(), list(sys.argv[1:] if argv is None else argv))
     _show_warnings(args.quiet)
     try:
         code: int = args.run(args)
@@ -53,6 +53,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """The arguments; a query that looks like an option (``seedindex query --force``) is
+    taken as the query when it can be nothing else: no option of that name, no TEXT."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if getattr(args, "run", None) is _query and args.text is None and len(unknown) == 1:
+            args.text = unknown[0]
+        else:
+            parser.parse_args(argv)  # says what is wrong, and exits 2
+    if getattr(args, "run", None) is _query and args.text is None:
+        parser.error("query: the following arguments are required: TEXT")
+    return args
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seedindex",
@@ -65,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument(
         "text",
         metavar="TEXT",
+        nargs="?",
         help='the query (words, "phrases", AND/OR/NOT); after -- if it starts with -',
     )
     search.add_argument(

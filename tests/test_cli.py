@@ -282,6 +282,10 @@ def test_a_query_starting_with_a_dash_goes_after_a_double_dash(
     found = run("query", *where, "--", "--force")
     assert found.returncode == 0, found.stderr
     assert "--force with care" in found.stdout
+    unambiguous = run("query", "--force", *where)  # no option of the name, no other TEXT
+    assert unambiguous.stdout == found.stdout
+    assert run("query", *where).returncode == 2  # no query at all
+    assert run("query", "--bogus", "--other", *where).returncode == 2
 
 
 def test_the_readme_documents_every_command_and_flag() -> None:
