@@ -204,6 +204,7 @@ def _printable(rel: str) -> str:
 # lead), and without waiting for a writer should the file have become a pipe.
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 _READ_CHUNK = 1 << 20
+_SMALL_READ = 1 << 12
 
 
 def read(source: SourceFile, max_bytes: int) -> Loaded | Skipped:
@@ -224,7 +225,7 @@ def read(source: SourceFile, max_bytes: int) -> Loaded | Skipped:
             return Skipped(source.path, "not a regular file when read")
         if source.inode and (st.st_dev, st.st_ino) != (source.device, source.inode):
             return Skipped(source.path, "replaced by another file while the folder was walked")
-        data = _read_at_most(fd, max_bytes + 1)
+        data = _read_at_most(fd, max_bytes + 1, st.st_size)
     except OSError as exc:
         return Skipped(source.path, f"cannot read: {exc.strerror or exc}")
     finally:
@@ -239,12 +240,14 @@ def read(source: SourceFile, max_bytes: int) -> Loaded | Skipped:
     return Loaded(read_as, data, digest)
 
 
-def _read_at_most(fd: int, limit: int) -> bytearray:
+def _read_at_most(fd: int, limit: int, expected: int) -> bytearray:
     """Up to ``limit`` bytes, in one buffer (a list of chunks joined would hold the
-    file twice)."""
+    file twice). Reads ask for the ``expected`` size and a byte (to see the end), not
+    for the limit: each read allocates what it asks for."""
     data = bytearray()
     while len(data) < limit:
-        chunk = os.read(fd, min(limit - len(data), _READ_CHUNK))
+        wanted = max(expected + 1 - len(data), _SMALL_READ)
+        chunk = os.read(fd, min(limit - len(data), wanted, _READ_CHUNK))
         if not chunk:
             break
         data += chunk
