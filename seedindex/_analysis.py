@@ -12,6 +12,7 @@ found, as a phrase of its pairs, with no dictionary.
 from __future__ import annotations
 
 import contextvars
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterator
@@ -46,9 +47,24 @@ _UNSPACED = (
     "\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-_HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
-_UNSPACED_LETTER = re.compile(f"[{_UNSPACED}][{_MARKS}\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*")
-_UNSPACED_RUN = re.compile(f"(?:{_UNSPACED_LETTER.pattern})+")
+_UNSPACED_LETTER_PATTERN = f"[{_UNSPACED}][{_MARKS}\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*"
+
+
+@functools.cache
+def _unspaced() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(any letter, a letter with its marks, a run) of unspaced scripts: compiled when
+    first needed (their ranges cost milliseconds at every start otherwise)."""
+    return (
+        re.compile(f"[{_UNSPACED}]"),
+        re.compile(_UNSPACED_LETTER_PATTERN),
+        re.compile(f"(?:{_UNSPACED_LETTER_PATTERN})+"),
+    )
+
+
+def _has_unspaced(text: str) -> bool:
+    return not text.isascii() and _unspaced()[0].search(text) is not None
+
+
 _FOLDED_CHARS = str.maketrans(
     {
         "’": "'",
@@ -98,12 +114,12 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
 
 def _words(text: str) -> Iterator[tuple[str, int, int]]:
     """(word as typed, start, end) of every word of ``text``."""
-    if not _HAS_UNSPACED.search(text):  # nearly every text: no run to cut in pairs
+    if not _has_unspaced(text):  # nearly every text: no run to cut in pairs
         for match in _WORD.finditer(text):
             yield match.group(), match.start(), match.end()
         return
     for match in _WORD.finditer(text):
-        if _HAS_UNSPACED.search(match.group()):
+        if _has_unspaced(match.group()):
             yield from _pairs(text, match.start(), match.end())
         else:
             yield match.group(), match.start(), match.end()
@@ -113,10 +129,11 @@ def _pairs(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
     """A word holding letters of unspaced scripts: its other runs as words, each run of
     unspaced letters as its overlapping pairs (a lone letter as itself)."""
     position = start
-    for run in _UNSPACED_RUN.finditer(text, start, end):
+    _any, letter, runs = _unspaced()
+    for run in runs.finditer(text, start, end):
         if run.start() > position:
             yield text[position : run.start()], position, run.start()
-        letters = [m.span() for m in _UNSPACED_LETTER.finditer(text, run.start(), run.end())]
+        letters = [m.span() for m in letter.finditer(text, run.start(), run.end())]
         if len(letters) == 1:
             yield run.group(), run.start(), run.end()
         for (first, _), (_, second_end) in pairwise(letters):
@@ -156,7 +173,7 @@ def words(text: str) -> list[str]:
     """The words of ``text`` as typed, in order."""
     found: list[str] = (
         [word for word, _start, _end in _words(text)]
-        if _HAS_UNSPACED.search(text)
+        if _has_unspaced(text)
         else _WORD.findall(text)
     )
     if max(map(len, found), default=0) > MAX_WORD_CHARS:  # rare: test before filtering
