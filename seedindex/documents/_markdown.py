@@ -8,11 +8,12 @@ exact stretch of the file's text.
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
 from ._front_matter import front_matter
-from ._model import Block, Parsed
+from ._model import Block, Parsed, Unreadable
 from ._sections import Sections, plain_heading
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -58,8 +59,6 @@ def _parser() -> Any:
         try:
             from markdown_it import MarkdownIt
         except ImportError as exc:  # a dependency: only a broken install lacks it
-            from ._model import Unreadable
-
             raise Unreadable(f"Markdown support is missing ({exc})") from None
         # Inline markup is not needed: block tokens carry their lines, headings their text.
         _PARSER = MarkdownIt("commonmark").enable("table")
@@ -67,8 +66,6 @@ def _parser() -> Any:
 
 
 def _line_of(line_starts: list[int], offset: int) -> int:
-    import bisect
-
     return bisect.bisect_right(line_starts, offset) - 1
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._fs import write_atomically
+from ..errors import ConfigError
 from ._embedder import Embedder, fingerprint
 
 _ROWS = "rows.json"
@@ -145,8 +146,6 @@ class VectorStore:
                 embedder.embed(texts[first : first + _BATCH]), dtype=numpy.float32
             )
             if batch.shape != (len(texts[first : first + _BATCH]), embedder.dimension):
-                from ..errors import ConfigError
-
                 raise ConfigError(
                     f"embedder {embedder.name} gave vectors of shape {batch.shape}, "
                     f"not ({len(texts[first : first + _BATCH])}, {embedder.dimension})"
