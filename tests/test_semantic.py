@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy
 import pytest
+from numpy.typing import NDArray
 
 from seedindex import Config, Index
 from seedindex.semantic import Embedder
@@ -26,7 +27,7 @@ class Topics:
     def __init__(self) -> None:
         self.embedded: list[str] = []
 
-    def embed(self, texts: Sequence[str]) -> numpy.ndarray:
+    def embed(self, texts: Sequence[str]) -> NDArray[numpy.float32]:
         self.embedded.extend(texts)
         rows = []
         for text in texts:
