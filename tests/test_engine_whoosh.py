@@ -121,3 +121,25 @@ def test_whoosh_keeps_its_own_behaviour_outside_seedindex(tmp_path: Path) -> Non
     assert columns.loads(pickle.dumps(_Payload(tmp_path / "made"))) is None
     assert (tmp_path / "made").exists()
     assert isinstance(compound.BufferFile(b"abc").file, BytesIO)
+
+
+@pytest.mark.parametrize("field", ["text", "context"])
+def test_a_zeroed_lengths_column_is_found_by_its_checksum_and_rebuilt(
+    make_corpus: MakeCorpus, index_dir: Path, field: str
+) -> None:
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+
+    root = make_corpus(
+        {f"doc{n}.txt": f"Title {n}\n\napples and pears {n}\n\nmore words {n}" for n in range(30)}
+    )
+    expected = [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)]
+    (segment,) = (index_dir / "whoosh").glob("*.seg")
+    with FileStorage(str(segment.parent)).open_file(segment.name) as handle:
+        parts = CompoundStorage(handle, use_mmap=False)._dir
+        where = next(info for name, info in parts.items() if name.endswith(f"_{field}_len.col"))
+    data = bytearray(segment.read_bytes())
+    data[where["offset"] : where["offset"] + where["length"]] = bytes(where["length"])
+    segment.write_bytes(bytes(data))
+    found = [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)]
+    assert found == expected  # the damage was seen (and the index rebuilt), not searched

@@ -172,24 +172,58 @@ def _counted(*, stored: bool = False, scorable: bool = False) -> fields.TEXT:
 
 
 _LENGTHS = [whoosh3.byte_to_length(b) for b in range(256)]
+# The segment attribute (pickled with it in the TOC) holding each lengths column's CRC.
+_CHECKSUMS = "_seedindex_length_crcs"
+
+
+class PerDocWriter(whoosh3.W3PerDocWriter):  # type: ignore[misc]
+    """Whoosh's per-document writer, which also puts a CRC of each field's lengths
+    column into the segment: a damaged column (a zeroed block, a flipped byte) would
+    otherwise change scores without a word. The stored fields and postings need none:
+    they are compressed and pickled, and damage there fails to read."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._length_bytes: dict[str, bytearray] = defaultdict(bytearray)
+
+    def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int) -> None:
+        super().add_field(fieldname, fieldobj, value, length)
+        if length:
+            column = self._length_bytes[fieldname]
+            column.extend(bytes(self._docnum + 1 - len(column)))
+            column[self._docnum] = length_to_byte(length)
+
+    def close(self) -> None:
+        count = self._doccount  # (start_doc counts a document)
+        checksums = {}
+        for fieldname, column in self._length_bytes.items():
+            column.extend(bytes(max(0, count - len(column))))
+            checksums[fieldname] = zlib.crc32(bytes(column[:count]))
+        setattr(self._segment, _CHECKSUMS, checksums)
+        super().close()
 
 
 def column_lengths(perdoc_reader: Any, fieldname: str) -> array[int] | None:
     """Every document's length in ``fieldname``, read from the segment's column at once
-    (4 bytes a document)."""
+    (4 bytes a document); ValueError when the column does not match its checksum."""
     loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
     if fieldname not in loaded:
         column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        loaded[fieldname] = (
-            None if column is None else array("I", map(_LENGTHS.__getitem__, column.load()))
-        )
+        raw = None if column is None else bytes(column.load())
+        expected = getattr(perdoc_reader._segment, _CHECKSUMS, {}).get(fieldname)
+        if raw is not None and expected is not None and zlib.crc32(raw) != expected:
+            raise ValueError(f"the lengths of field {fieldname} do not match their checksum")
+        loaded[fieldname] = None if raw is None else array("I", map(_LENGTHS.__getitem__, raw))
     lengths: array[int] | None = loaded[fieldname]
     return lengths
 
 
 class Codec(whoosh3.W3Codec):  # type: ignore[misc]
-    """Whoosh's W3 codec, writing postings blocks with ``BlockWriter``; pickled into
-    the segments of the TOC."""
+    """Whoosh's W3 codec, writing postings blocks with ``BlockWriter`` and lengths with
+    their checksums (``PerDocWriter``); pickled into the segments of the TOC."""
+
+    def per_document_writer(self, storage: Any, segment: Any) -> PerDocWriter:
+        return PerDocWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> BlockWriter:
         return BlockWriter(
