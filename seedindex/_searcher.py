@@ -18,7 +18,7 @@ from ._results import Explanation, Passage, TermScore, to_passage
 from .engine import Engine, PassageKey, Search, SearchTimedOut, Snapshot, StoredPassage
 from .errors import PassageNotFoundError, QueryTimeoutError
 from .query import Plan, is_plain, parse, plain_plan, similar_plan, tree_plan
-from .ranking import FEEDBACK_FILES, lent_terms
+from .ranking import FEEDBACK_FILES, lent_terms, per_file_cut
 
 logger = logging.getLogger("seedindex")
 
@@ -39,15 +39,7 @@ class Ranking:
 def _at_most_per_file(
     ranked: list[tuple[PassageKey, float]], per_file: int | None
 ) -> list[tuple[PassageKey, float]]:
-    if per_file is None:
-        return ranked
-    taken: dict[str, int] = {}
-    kept = []
-    for key, value in ranked:
-        if taken.get(key.path, 0) < per_file:
-            taken[key.path] = taken.get(key.path, 0) + 1
-            kept.append((key, value))
-    return kept
+    return ranked if per_file is None else per_file_cut(ranked, per_file, lambda key: key.path)
 
 
 def rank(snapshot: Snapshot, text: str, *, strict: bool, feedback: bool) -> Ranking:

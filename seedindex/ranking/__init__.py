@@ -1,6 +1,16 @@
 """Ranking shared by every engine: BM25 over passages and pseudo-relevance feedback."""
 
-from ._bm25 import CONTEXT_WEIGHT, K1, B, Corpus, TermPostings, best, idf, with_context
+from ._bm25 import (
+    CONTEXT_WEIGHT,
+    K1,
+    B,
+    Corpus,
+    TermPostings,
+    best,
+    idf,
+    per_file_cut,
+    with_context,
+)
 from ._feedback import FEEDBACK_FILES, lent_terms
 
 __all__ = [
@@ -13,5 +23,6 @@ __all__ = [
     "best",
     "idf",
     "lent_terms",
+    "per_file_cut",
     "with_context",
 ]

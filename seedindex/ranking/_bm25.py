@@ -11,8 +11,11 @@ import bisect
 import heapq
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TypeVar
 
 import attrs
+
+T = TypeVar("T")
 
 #: Term frequency saturation and length normalisation (the usual Lucene defaults).
 K1 = 1.2
@@ -125,7 +128,7 @@ def best(
     wanted = limit if per_file is None else limit * 4
     while True:
         top = _top(scores, wanted, path_of)
-        chosen = top if per_file is None else _per_file(top, per_file, path_of)
+        chosen = top if per_file is None else per_file_cut(top, per_file, path_of)
         if len(chosen) >= limit or len(top) == len(scores):
             return chosen[:limit]
         wanted *= 4
@@ -145,9 +148,10 @@ def _top(
     return candidates
 
 
-def _per_file(
-    ranked: list[tuple[int, float]], per_file: int, path_of: Callable[[int], str]
-) -> list[tuple[int, float]]:
+def per_file_cut(
+    ranked: list[tuple[T, float]], per_file: int, path_of: Callable[[T], str]
+) -> list[tuple[T, float]]:
+    """``ranked`` with at most ``per_file`` passages of any one file, in order."""
     taken: dict[str, int] = {}
     chosen = []
     for doc, value in ranked:
