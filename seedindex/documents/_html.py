@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from ._model import Block, Parsed
-from ._sections import Sections
+from ._extracted import Extracted
+from ._model import Parsed
 
 _HIDDEN = frozenset({"script", "style", "head", "template", "noscript", "svg", "math"})
 _BREAKS = frozenset(
@@ -32,9 +32,7 @@ def read(text: str) -> Parsed:
 class _Extractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self._out: list[str] = []
-        self._length = 0
-        self._blocks: list[Block] = []
+        self._out = Extracted()
         self._buffer: list[str] = []
         self._hidden = 0
         self._group: list[str] = []  # open lists, tables and pre, outermost first
@@ -42,7 +40,6 @@ class _Extractor(HTMLParser):
         self._in_title = False
         self._title: list[str] = []
         self._first_h1 = ""
-        self._sections = Sections()
 
     # -- parser events ---------------------------------------------------------
 
@@ -83,7 +80,7 @@ class _Extractor(HTMLParser):
             level, words = self._heading
             heading = " ".join("".join(words).split())
             self._heading = None
-            self._sections.enter(level, heading)
+            self._out.sections.enter(level, heading)
             if level == 1 and not self._first_h1:
                 self._first_h1 = heading
         elif tag in _GROUPS and self._group:
@@ -116,17 +113,9 @@ class _Extractor(HTMLParser):
             block = "\n".join(" ".join(line.split()) for line in raw.split("\n") if line.strip())
         else:
             block = " ".join(raw.split())
-        if not block.strip():
-            return
-        if self._out:
-            self._out.append("\n\n")
-            self._length += 2
-        start = self._length
-        self._out.append(block)
-        self._length += len(block)
-        self._blocks.append(Block(start, self._length, self._sections.path(), None, preformatted))
+        self._out.add(block, preformatted=preformatted)
 
     def parsed(self) -> Parsed:
         self._flush(preformatted=bool(self._group), verbatim=self._group[:1] == ["pre"])
         title = " ".join("".join(self._title).split()) or self._first_h1
-        return Parsed("".join(self._out), tuple(self._blocks), title=title, extracted=True)
+        return self._out.parsed(title)

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from xml.etree import ElementTree
 
 from . import _html
-from ._model import Block, Parsed, Unreadable
-from ._sections import Sections
+from ._extracted import Extracted
+from ._model import Parsed, Unreadable
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -27,30 +27,12 @@ _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 _HEADING_STYLE = re.compile(r"(?:heading|berschrift|titre|titolo|título)\s*(\d)", re.IGNORECASE)
 
 
-class _Builder:
-    """The extracted text, a block at a time."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.length = 0
-        self.blocks: list[Block] = []
-        self.sections = Sections()
+class _Builder(Extracted):
+    """The extracted text, a block at a time: prose with its white space collapsed."""
 
     def add(self, text: str, *, preformatted: bool = False, section: str | None = None) -> None:
-        text = text.strip() if preformatted else " ".join(text.split())
-        if not text:
-            return
-        if self.parts:
-            self.parts.append("\n\n")
-            self.length += 2
-        start = self.length
-        self.parts.append(text)
-        self.length += len(text)
-        path = self.sections.path() if section is None else section
-        self.blocks.append(Block(start, self.length, path, None, preformatted))
-
-    def parsed(self, title: str) -> Parsed:
-        return Parsed("".join(self.parts), tuple(self.blocks), title=title, extracted=True)
+        shaped = text.strip() if preformatted else " ".join(text.split())
+        super().add(shaped, preformatted=preformatted, section=section)
 
 
 def read_docx(data: bytes, max_bytes: int) -> Parsed:
