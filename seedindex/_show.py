@@ -63,6 +63,7 @@ class Printer:
         self.style = style
         self.seeds = seeds
         self._text_of = text_of
+        self._lines: tuple[str, list[str]] | None = None  # (path, its lines) last read
         self._last: tuple[str, int, int] | None = None  # (path, first, last line) last shown
         self._shown = False
 
@@ -97,14 +98,14 @@ class Printer:
     def json(self, passage: Passage) -> str:
         record: dict[str, Any] = {"type": "match", **attrs.asdict(passage)}
         if self.style.before or self.style.after:
-            lines = self._text_of(passage.path).split("\n")
+            lines = self._document_lines(passage.path)
             first = max(0, passage.line - 1 - self.style.before)
             record["before"] = lines[first : passage.line - 1]
             record["after"] = lines[passage.end_line : passage.end_line + self.style.after]
         return json.dumps(record, ensure_ascii=False)
 
     def _with_context(self, passage: Passage, header: str) -> str:
-        lines = self._text_of(passage.path).replace("\r\n", "\n").split("\n")
+        lines = self._document_lines(passage.path)
         first = max(1, passage.line - self.style.before)
         last = min(len(lines), passage.end_line + self.style.after)
         previous = self._last
@@ -127,6 +128,13 @@ class Printer:
             text = marked[number - passage.line] if own else printable(lines[number - 1])
             rows.append(f"{self._paint(str(number), _LINE)}{':' if own else '-'} {text}")
         return f"{separator}{header}\n" + "".join(f"    {row}\n" for row in rows)
+
+    def _document_lines(self, path: str) -> list[str]:
+        """The lines of a document, read once for the passages of it that follow."""
+        if self._lines is None or self._lines[0] != path:
+            text = self._text_of(path).replace("\r\n", "\n")
+            self._lines = (path, text.split("\n"))
+        return self._lines[1]
 
     def _paint(self, text: str, color: str) -> str:
         return f"{color}{text}{_RESET}" if self.style.color else text
