@@ -290,5 +290,6 @@ def test_a_query_stopped_while_scoring_returns_the_passages_scored_so_far(
     monkeypatch.setattr(LocalSnapshot, "_in_time", running_out)
     hits = ix.search("report convoys")
     assert hits
-    assert all("report" in h.text.lower() or h.section for h in hits)
-    assert not any("convoys" in h.text.lower() and "report" not in h.text.lower() for h in hits)
+    # One word's postings were read: every passage answered holds that word.
+    held = [{w for w in ("report", "convoy") if w in (h.text + h.section).lower()} for h in hits]
+    assert set.intersection(*held)

@@ -12,12 +12,22 @@ import bisect
 import re
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import takewhile
 from typing import Protocol
 
 from .. import _analysis
 from ..query import tree as t
-from ..ranking import CONTEXT_WEIGHT, Corpus, TermPostings, best, with_context
+from ..ranking import (
+    CONTEXT_WEIGHT,
+    Bonus,
+    Corpus,
+    TermPostings,
+    best,
+    places_of,
+    top,
+    with_context,
+)
 from . import PassageKey, Search, SearchTimedOut, StoredPassage, TermPart
 
 #: Fields said of a whole file, held on its first passage only.
@@ -46,8 +56,11 @@ class Postings(Protocol):
     def terms_from(self, field: str, start: str) -> Iterator[str]:
         """The field's terms from ``start`` on, in order."""
 
-    def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
-        """Passages holding the terms in order, each at most ``slop`` positions on."""
+    def phrase(
+        self, field: str, terms: tuple[str, ...], slop: int, within: Collection[int] | None
+    ) -> set[int]:
+        """Passages (of those ``within``, if given) holding the terms in order, each at
+        most ``slop`` positions on."""
 
     def path(self, doc: int) -> str:
         """The file of a passage."""
@@ -61,12 +74,8 @@ class LocalSnapshot:
     def __init__(self, postings: Postings, generation: int) -> None:
         self.postings = postings
         self.generation = generation
-        # The last (match, scored) ranked, with its scores: feedback's second search and
-        # explaining a query's passages one by one reuse them.
-        self._ranked: tuple[tuple[t.Node | None, tuple[tuple[str, float], ...]], dict[int, float]]
-        self._ranked = ((t.NOTHING, ()), {})
         self._docs: dict[PassageKey, int] = {}
-        self._merged: dict[str, tuple[list[int], list[float]]] = {}
+        self._merged: dict[str, tuple[list[int], list[float], float]] = {}
         self.deadline: float | None = None
         self._partial: dict[int, float] = {}  # the scores of a search as they come
 
@@ -152,17 +161,30 @@ class LocalSnapshot:
             raise SearchTimedOut([(self._key(doc), value) for doc, value in top]) from None
 
     def _search(self, request: Search) -> list[tuple[PassageKey, float]]:
-        scores = self._scores(request.match, request.scored)
-        if request.ranked or request.bonus:
-            scores = dict(scores)
-            self.postings.corpus.score(
-                self._term_postings(request.ranked), only=scores, into=scores
+        """The best passages, found without scoring every passage (``ranking.top``)."""
+        terms = [*self._term_postings(request.scored), *self._term_postings(request.ranked)]
+        place = {term: at for at, (term, _weight) in enumerate(request.scored)}
+        bonuses = [
+            Bonus(
+                value,
+                frozenset(place[term] for term in required(node) if term in place),
+                partial(self.matching, node),
             )
-            for node, bonus in request.bonus:
-                for doc in self.matching(node).intersection(scores):
-                    scores[doc] += bonus
-        top = best(scores, request.limit, self.postings.path, request.per_file)
-        return [(self._key(doc), value) for doc, value in top]
+            for node, value in request.bonus
+        ]
+        found = top(
+            self.postings.corpus,
+            terms[: len(request.scored)],
+            terms[len(request.scored) :],
+            bonuses,
+            request.limit,
+            request.per_file,
+            self.postings.path,
+            match=None if request.match is None else partial(self.matching, request.match),
+            into=self._partial,
+            each=self._in_time,
+        )
+        return [(self._key(doc), value) for doc, value in found]
 
     def fetch(self, keys: Sequence[PassageKey]) -> list[StoredPassage | None]:
         found: list[StoredPassage | None] = []
@@ -194,91 +216,106 @@ class LocalSnapshot:
 
     def bonus(self, bonus: Sequence[tuple[t.Node, float]], key: PassageKey) -> float:
         doc = self._doc(key)
-        return 0.0 if doc is None else sum(v for node, v in bonus if doc in self.matching(node))
+        return 0.0 if doc is None else sum(v for node, v in bonus if self.matching(node, {doc}))
 
     def _frequency(self, field: str, term: str, doc: int) -> float:
         ids, frequencies = self.postings.terms(field, term)
         position = bisect.bisect_left(ids, doc)
         return frequencies[position] if _holds(ids, doc) else 0.0
 
-    def matching(self, node: t.Node) -> set[int]:
-        """The passages a query tree matches."""
+    def matching(self, node: t.Node, within: Collection[int] | None = None) -> set[int]:
+        """The passages a query tree matches (of those ``within``, if given)."""
         if isinstance(node, t.Leaf) and node.field in FILE_FIELDS:
-            return self._whole_files(self._leaf_matching(node))
+            found = self._whole_files(node)
+            return found if within is None else found.intersection(within)
         if isinstance(node, t.Leaf):
-            return self._leaf_matching(node)
-        postings = self.postings
+            return self._leaf_matching(node, within)
         if isinstance(node, t.And):
-            return self._all_of(node.children)
+            return self._all_of(node.children, within)
         if isinstance(node, t.Or):
-            return set().union(*map(self.matching, node.children))
+            return self._any_of(node.children, within)
         if isinstance(node, t.Not):
-            return set(postings.live()) - self.matching(node.child)
+            return set(self._live(within)) - self.matching(node.child, within)
         if isinstance(node, t.AndNot):
-            return self.matching(node.positive) - self.matching(node.negative)
+            found = self.matching(node.positive, within)
+            return found - self.matching(node.negative, found) if found else found
         if isinstance(node, t.AndMaybe):
-            return self.matching(node.required)
+            return self.matching(node.required, within)
         return set()
 
-    def _leaf_matching(self, node: t.Leaf) -> set[int]:
+    def _live(self, within: Collection[int] | None) -> Collection[int]:
+        return self.postings.live() if within is None else within
+
+    def _leaf_matching(self, node: t.Leaf, within: Collection[int] | None) -> set[int]:
         postings = self.postings
-        if isinstance(node, t.Term):
-            return set(postings.terms(node.field, node.text)[0])
         if isinstance(node, t.Phrase):
-            return postings.phrase(node.field, node.terms, node.slop)
+            return postings.phrase(node.field, node.terms, node.slop, within)
+        if isinstance(node, t.Term):
+            terms = [node.text]
+        else:
+            terms = self.expand(node, MAX_MATCHED_EXPANSION)
         found: set[int] = set()
-        for term in self.expand(node, MAX_MATCHED_EXPANSION):
+        for term in terms:
             self._in_time()
-            found.update(postings.terms(node.field, term)[0])
+            ids = postings.terms(node.field, term)[0]
+            found.update(ids if within is None else among(ids, within))
         return found
 
-    def _whole_files(self, firsts: set[int]) -> set[int]:
-        """Every passage of the files whose first passages are ``firsts``."""
+    def _whole_files(self, node: t.Leaf) -> set[int]:
+        """Every passage of the files whose first passages match ``node``."""
         found: set[int] = set()
-        for doc in firsts:
-            found.update(self.postings.terms("path", self.postings.path(doc))[0])
+        for doc in self._leaf_matching(node, None):
+            found.update(self._of_file(doc))
         return found
 
-    def _all_of(self, children: tuple[t.Node, ...]) -> set[int]:
+    def _of_file(self, doc: int) -> Sequence[int]:
+        """The passages of ``doc``'s file, in order."""
+        return self.postings.terms("path", self.postings.path(doc))[0]
+
+    def _any_of(self, children: tuple[t.Node, ...], within: Collection[int] | None) -> set[int]:
+        if within is None:
+            return set().union(*(self.matching(child) for child in children))
+        found: set[int] = set()
+        left = set(within)
+        # Words first: a passage one of them takes is not looked at in a phrase.
+        for child in sorted(children, key=lambda c: not isinstance(c, t.Term)):
+            if not left:
+                break
+            taken = self.matching(child, left)
+            found |= taken
+            left -= taken
+        return found
+
+    def _all_of(self, children: tuple[t.Node, ...], within: Collection[int] | None) -> set[int]:
         positive = [c for c in children if not isinstance(c, t.Not)]
         negative = [c.child for c in children if isinstance(c, t.Not)]
-        found = (
-            set.intersection(*map(self.matching, positive))
-            if positive
-            else set(self.postings.live())
-        )
-        for child in negative:
-            found -= self.matching(child)
+        if positive:
+            found = self.matching(positive[0], within)
+            for child in positive[1:]:
+                found = self.matching(child, found) if found else found
+        else:
+            found = set(self._live(within))
+        for excluded in negative:
+            found -= self.matching(excluded, found) if found else set()
         return found
-
-    def _scores(
-        self, match: t.Node | None, scored: tuple[tuple[str, float], ...]
-    ) -> dict[int, float]:
-        """BM25 of every passage ``match`` finds (None: every passage holding a term)."""
-        if self._ranked[0] == (match, scored):
-            return self._ranked[1]
-        matching = None if match is None else self.matching(match)
-        scores = self._partial = dict.fromkeys(matching or (), 0.0)
-        self.postings.corpus.score(
-            self._term_postings(scored), only=matching, into=scores, each=self._in_time
-        )
-        self._ranked = ((match, scored), scores)
-        return scores
 
     def _term_postings(self, scored: Iterable[tuple[str, float]]) -> Iterator[TermPostings]:
         """Each term's postings, read as scoring reaches it (and the deadline checked)."""
         for term, weight in scored:
             yield TermPostings(term, weight, *self._scored(term))
 
-    def _scored(self, term: str) -> tuple[list[int], list[float]]:
+    def _scored(self, term: str) -> tuple[list[int], list[float], float]:
         """A term's postings in the text and the context as one (see ``with_context``),
-        kept while this snapshot lives: most queries share some of their words."""
+        with their peak, kept while this snapshot lives: most queries share some of
+        their words."""
         found = self._merged.get(term)
         if found is None:
             if len(self._merged) >= _MERGED_TERMS:
                 self._merged.clear()
             terms = self.postings.terms
-            found = self._merged[term] = with_context(terms("text", term), terms("context", term))
+            ids, frequencies = with_context(terms("text", term), terms("context", term))
+            peak = self.postings.corpus.peak(ids, frequencies)
+            found = self._merged[term] = (ids, frequencies, peak)
         return found
 
     def _key(self, doc: int) -> PassageKey:
@@ -296,6 +333,23 @@ class LocalSnapshot:
             if self.postings.stored(candidate).start == key.start:
                 return candidate
         return None
+
+
+def required(node: t.Node) -> set[str]:
+    """Terms every passage ``node`` matches holds in its text or context (which holds
+    its document's title: a ``title`` match holds its terms there too)."""
+    if isinstance(node, t.Term | t.Phrase):
+        in_text = node.field in ("text", "context", "title")
+        return set(node.terms if isinstance(node, t.Phrase) else [node.text]) if in_text else set()
+    if isinstance(node, t.And):
+        return set().union(*(required(c) for c in node.children if not isinstance(c, t.Not)))
+    if isinstance(node, t.Or) and node.children:
+        return set.intersection(*map(required, node.children))
+    if isinstance(node, t.AndNot):
+        return required(node.positive)
+    if isinstance(node, t.AndMaybe):
+        return required(node.required)
+    return set()
 
 
 def _starting(terms: Iterator[str], prefix: str) -> Iterator[str]:
@@ -337,6 +391,11 @@ def in_order(positions: Sequence[list[int]], slop: int) -> bool:
         if not reachable:
             return False
     return True
+
+
+def among(ids: Sequence[int], docs: Collection[int]) -> list[int]:
+    """The passages of ``docs`` in ``ids`` (sorted passage numbers)."""
+    return [ids[at] for at in places_of(ids, docs)]
 
 
 def holding_all(postings: Sequence[Sequence[int]]) -> set[int]:

@@ -113,10 +113,14 @@ class _Postings:
         terms = self._terms.get(field, [])
         return iter(terms[bisect.bisect_left(terms, start) :])
 
-    def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
+    def phrase(
+        self, field: str, terms: tuple[str, ...], slop: int, within: Collection[int] | None
+    ) -> set[int]:
         field_positions = self._state.positions.get(field, {})
         postings = [field_positions.get(term, {}) for term in terms]
         candidates = holding_all([list(p) for p in postings])
+        if within is not None:
+            candidates.intersection_update(within)
         return {doc for doc in candidates if in_order([p[doc] for p in postings], slop)}
 
     def path(self, doc: int) -> str:

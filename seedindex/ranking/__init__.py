@@ -9,20 +9,25 @@ from ._bm25 import (
     best,
     idf,
     per_file_cut,
+    places_of,
     with_context,
 )
 from ._feedback import FEEDBACK_FILES, lent_terms
+from ._topk import Bonus, top
 
 __all__ = [
     "CONTEXT_WEIGHT",
     "FEEDBACK_FILES",
     "K1",
     "B",
+    "Bonus",
     "Corpus",
     "TermPostings",
     "best",
     "idf",
     "lent_terms",
     "per_file_cut",
+    "places_of",
+    "top",
     "with_context",
 ]

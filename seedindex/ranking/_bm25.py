@@ -33,6 +33,8 @@ class TermPostings:
     weight: float
     ids: Sequence[int]
     frequencies: Sequence[float]
+    #: The most ``tf / (tf + norm)`` of its passages (``Corpus.peak``), when known.
+    peak: float | None = None
 
 
 def idf(passages: int, frequency: int) -> float:
@@ -72,6 +74,7 @@ class Corpus:
         average = (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0  # (no words: 0)
         self.passages = live
         self.norms = [K1 * (1.0 - B + B * length / average) for length in lengths]
+        self._lowest_norm = min(self.norms, default=K1)
 
     def idf(self, frequency: int) -> float:
         return idf(self.passages, frequency)
@@ -81,22 +84,56 @@ class Corpus:
         terms: Iterable[TermPostings],
         only: Collection[int] | None = None,
         into: dict[int, float] | None = None,
-        each: Callable[[], None] | None = None,
     ) -> dict[int, float]:
         """BM25 score of every passage holding a term (of those in ``only``, if given),
-        added to the scores in ``into`` if given; ``each`` is called before each term
-        (it may stop the scoring by raising: ``into`` holds the scores so far)."""
+        added to the scores in ``into`` if given."""
         norms = self.norms
         scores: dict[int, float] = {} if into is None else into
         get = scores.get
         for term in terms:
-            if each is not None:
-                each()
-            weight = self._weight(term)
+            weight = self.weight(term)
             for doc, tf in zip(term.ids, term.frequencies, strict=True):
                 if only is None or doc in only:
                     scores[doc] = get(doc, 0.0) + weight * tf / (tf + norms[doc])
         return scores
+
+    def score_each(self, terms: Iterable[TermPostings], docs: Collection[int]) -> dict[int, float]:
+        """``score`` of ``docs`` alone (0 for those holding no term), the same to the
+        last bit, each passage looked up in the postings when they are few."""
+        norms = self.norms
+        scores = dict.fromkeys(docs, 0.0)
+        for term in terms:
+            weight = self.weight(term)
+            for doc, tf in held(term, scores.keys()):
+                scores[doc] += weight * tf / (tf + norms[doc])
+        return scores
+
+    def add_held(self, term: TermPostings, scores: dict[int, float]) -> None:
+        """Add ``term``'s part to the passages of ``scores`` that hold it, and no other:
+        its postings walked, or each passage looked up in them when they are few."""
+        if len(scores) * _LOOKUP_COST > len(term.ids):
+            self.score([term], only=scores.keys(), into=scores)
+            return
+        norms = self.norms
+        weight = self.weight(term)
+        for doc, tf in held(term, scores.keys()):
+            scores[doc] += weight * tf / (tf + norms[doc])
+
+    def bound(self, term: TermPostings) -> float:
+        """The most ``term`` adds to any passage's score (at least)."""
+        if term.peak is not None:
+            return self.weight(term) * term.peak
+        most = max(term.frequencies, default=0.0)
+        return self.weight(term) * most / (most + self._lowest_norm) if most else 0.0
+
+    def peak(self, ids: Sequence[int], frequencies: Sequence[float]) -> float:
+        """The most ``tf / (tf + norm)`` of the passages ``ids``: what a term's part in
+        a score is at most, before its weight."""
+        norms = self.norms
+        return max(
+            (tf / (tf + norms[doc]) for doc, tf in zip(ids, frequencies, strict=True)),
+            default=0.0,
+        )
 
     def explain(self, terms: Iterable[TermPostings], doc: int) -> list[tuple[float, float, float]]:
         """(frequency, idf, score) of each term in passage ``doc``, as ``score`` adds them."""
@@ -105,14 +142,38 @@ class Corpus:
             position = bisect.bisect_left(term.ids, doc)
             if position < len(term.ids) and term.ids[position] == doc:
                 tf = term.frequencies[position]
-                value = self._weight(term) * tf / (tf + self.norms[doc])
+                value = self.weight(term) * tf / (tf + self.norms[doc])
             else:
                 tf = value = 0.0
             parts.append((tf, self.idf(len(term.ids)), value))
         return parts
 
-    def _weight(self, term: TermPostings) -> float:
+    def weight(self, term: TermPostings) -> float:
+        """What a term's part in a score is scaled by: its boost and its idf."""
         return term.weight * self.idf(len(term.ids)) * (K1 + 1.0)
+
+
+# How many postings walked cost as much as one passage looked up in them.
+_LOOKUP_COST = 16
+
+
+def held(term: TermPostings, docs: Collection[int]) -> list[tuple[int, float]]:
+    """(passage, frequency) of each of ``docs`` that holds ``term``."""
+    ids, frequencies = term.ids, term.frequencies
+    return [(ids[at], frequencies[at]) for at in places_of(ids, docs)]
+
+
+def places_of(ids: Sequence[int], docs: Collection[int]) -> list[int]:
+    """Where in ``ids`` (sorted passage numbers) each of ``docs`` it holds is: each one
+    looked up, or ``ids`` walked when they are not many more."""
+    if len(docs) * _LOOKUP_COST > len(ids):
+        return [at for at, doc in enumerate(ids) if doc in docs]
+    found = []
+    for doc in docs:
+        at = bisect.bisect_left(ids, doc)
+        if at < len(ids) and ids[at] == doc:
+            found.append(at)
+    return found
 
 
 def best(

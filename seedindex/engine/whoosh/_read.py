@@ -7,7 +7,8 @@ fixed view of the index) and kept with it until the next write.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -72,8 +73,11 @@ class WhooshPostings:
             yield raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
     @reads
-    def phrase(self, field: str, terms: tuple[str, ...], slop: int) -> set[int]:
-        candidates = holding_all([self.terms(field, term)[0] for term in set(terms)])
+    def phrase(
+        self, field: str, terms: tuple[str, ...], slop: int, within: Collection[int] | None
+    ) -> set[int]:
+        postings = [self.terms(field, term)[0] for term in set(terms)]
+        candidates = holding_all([*postings, *([] if within is None else [sorted(within)])])
         if not candidates:
             return set()
         places = {term: self._positions(field, term, candidates) for term in set(terms)}
@@ -83,15 +87,16 @@ class WhooshPostings:
         """The positions of ``term`` in each of ``docs`` (which all hold it)."""
         found: dict[int, list[int]] = {}
         decode = self._reader.schema[field].format.decode_positions
+        wanted = sorted(docs)
         for leaf, base in self._leaves:
             if (field, term) not in leaf:
                 continue
             matcher = leaf.postings(field, term)
             if isinstance(matcher, FilterMatcher):
                 matcher = matcher.child
-            for doc, value in _values(matcher):
-                if base + doc in docs:
-                    found[base + doc] = decode(value)
+            local = [doc - base for doc in wanted if base <= doc < base + leaf.doc_count_all()]
+            for doc, value in _values(matcher, local):
+                found[base + doc] = decode(value)
         return found
 
     @reads
@@ -152,17 +157,26 @@ class WhooshPostings:
         return ids, frequencies
 
 
-def _values(matcher: Any) -> Iterator[tuple[int, bytes]]:
-    """(doc, encoded positions) of every posting, a block at a time where we can."""
+def _values(matcher: Any, docs: list[int]) -> Iterator[tuple[int, bytes]]:
+    """(doc, encoded positions) of the postings of ``docs`` (sorted), a block at a time
+    where we can, the blocks that hold none of them skipped unread."""
+    wanted = set(docs)
     if not PATCHED or not isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
-            yield matcher.id(), matcher.value()
+            if matcher.id() in wanted:
+                yield matcher.id(), matcher.value()
             matcher.next()
         return
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_values()
-        yield from zip(matcher._ids, matcher._values, strict=True)
+    at = 0
+    while matcher.is_active() and at < len(docs):
+        last = matcher.block_max_id()
+        if docs[at] <= last:
+            matcher._read_ids()
+            matcher._read_values()
+            for doc, value in zip(matcher._ids, matcher._values, strict=True):
+                if doc in wanted:
+                    yield doc, value
+            at = bisect.bisect_right(docs, last, at)
         matcher._next_block()
 
 

@@ -1,0 +1,217 @@
+"""The best passages of a query without scoring every passage that holds one of its
+words (MaxScore, term at a time).
+
+Terms are read from the one that can add the most to a passage's score down. Once
+the terms left (with the ranking-only terms and any bonus) could add less than the
+``limit``-th best score so far, a passage holding none of the terms read yet cannot
+make the best: from then on only the passages that still may are scored, each looked
+up in a term's postings instead of the postings walked, and passages fall out as
+they lose the chance. Scores summed in this order differ from the query's order in
+their last bits, so the passages near the cut are scored again in the query's order
+(``Corpus.score_each``): the result is exhaustive scoring's, exactly.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Collection, Sequence
+from operator import itemgetter
+
+import attrs
+
+from ._bm25 import Corpus, TermPostings, best
+
+# The share of a score that summing in another order may change it by, and more.
+_ROUNDING = 1e-9
+
+
+#: The passages a query's match takes of those given (of all, given None).
+Match = Callable[[Collection[int] | None], set[int]]
+
+
+@attrs.frozen
+class Bonus:
+    """A score given to the passages a query finds (say, its words as a phrase)."""
+
+    value: float
+    #: Where in the scored terms are the terms every passage given it holds.
+    needs: frozenset[int]
+    #: The passages of those given that it is given to.
+    find: Callable[[Collection[int]], set[int]]
+
+
+def top(
+    corpus: Corpus,
+    scored: Sequence[TermPostings],
+    ranked: Sequence[TermPostings],
+    bonuses: Sequence[Bonus],
+    limit: int,
+    per_file: int | None,
+    path_of: Callable[[int], str],
+    *,
+    match: Match | None = None,
+    into: dict[int, float],
+    each: Callable[[], None] | None = None,
+) -> list[tuple[int, float]]:
+    """The best ``limit`` (passage, score) pairs (see ``candidates``), as ``best`` of
+    every passage's score would give them."""
+    found = candidates(
+        corpus, scored, ranked, bonuses, limit, per_file, path_of,
+        match=match, into=into, each=each,
+    )  # fmt: skip
+    given = with_bonuses(found, bonuses, limit, per_file, path_of)
+    scores = corpus.score_each([*scored, *ranked], near_cut(found, limit, per_file, path_of))
+    for docs, bonus in zip(given, bonuses, strict=True):
+        for doc in docs.intersection(scores):
+            scores[doc] += bonus.value
+    return best(scores, limit, path_of, per_file)
+
+
+def candidates(
+    corpus: Corpus,
+    scored: Sequence[TermPostings],
+    ranked: Sequence[TermPostings],
+    bonuses: Sequence[Bonus],
+    limit: int,
+    per_file: int | None,
+    path_of: Callable[[int], str],
+    *,
+    match: Match | None = None,
+    into: dict[int, float],
+    each: Callable[[], None] | None = None,
+) -> dict[int, float]:
+    """Every passage that may be among the best ``limit`` (at most ``per_file`` a file),
+    with its score from ``scored`` and ``ranked`` terms, within rounding, in ``into``.
+
+    The passages are those holding a ``scored`` term, or with ``match``, those it takes
+    (scoring 0 if they hold none); ``ranked`` terms score only passages found so.
+    Bonuses are added later (``with_bonuses``) but counted in what a passage may reach.
+    """
+    bounds = [corpus.bound(term) for term in scored]
+    ranked_bounds = [corpus.bound(term) for term in ranked]
+    headroom = sum(bonus.value for bonus in bonuses)
+    scores = into
+    read: set[int] = set()
+    refused: set[int] = set()
+    closed = False
+    for position in sorted(range(len(scored)), key=lambda i: -bounds[i]):
+        if each is not None:
+            each()
+        read.add(position)
+        # (Summed afresh, not less each time: a sum drifting below 0 would drop ties.)
+        left = sum(b for at, b in enumerate(bounds) if at not in read) + sum(ranked_bounds)
+        term = scored[position]
+        if closed:
+            corpus.add_held(term, scores)
+        elif match is not None:
+            _admit(term, scores, match, refused)
+            corpus.add_held(term, scores)
+        else:
+            corpus.score([term], into=scores)
+        # A passage not seen yet holds none of the terms read: no bonus needing one.
+        unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
+        if closed or left + unseen < sum(bounds[i] for i in read):  # (else it cannot close)
+            floor = _floor(scores, limit, per_file, path_of)
+            closed = closed or left + unseen < floor
+            if closed:
+                _drop_below(scores, floor, left + headroom)
+    if match is not None:
+        _admit_the_rest(scores, match, ranked, bonuses, corpus, limit, per_file, path_of)
+    for at, term in enumerate(ranked):
+        if each is not None:
+            each()
+        left = sum(ranked_bounds[at + 1 :])
+        corpus.add_held(term, scores)
+        if closed:
+            _drop_below(scores, _floor(scores, limit, per_file, path_of), left + headroom)
+    return scores
+
+
+def _admit_the_rest(
+    scores: dict[int, float],
+    match: Match,
+    ranked: Sequence[TermPostings],
+    bonuses: Sequence[Bonus],
+    corpus: Corpus,
+    limit: int,
+    per_file: int | None,
+    path_of: Callable[[int], str],
+) -> None:
+    """A place (at 0) for the passages ``match`` takes that hold no scored term, when
+    their ranked terms and bonuses could yet make them among the best."""
+    reach = sum(map(corpus.bound, ranked)) + sum(b.value for b in bonuses if not b.needs)
+    floor = _floor(scores, limit, per_file, path_of)
+    if floor - _ROUNDING * abs(floor) <= reach:
+        for doc in match(None):
+            scores.setdefault(doc, 0.0)
+
+
+def _admit(term: TermPostings, scores: dict[int, float], match: Match, refused: set[int]) -> None:
+    """A place (at 0) in ``scores`` for each passage holding ``term`` that ``match``
+    takes; the others are remembered as refused."""
+    fresh = {doc for doc in term.ids if doc not in scores and doc not in refused}
+    if fresh:
+        taken = match(fresh)
+        refused.update(fresh - taken)
+        scores.update(dict.fromkeys(taken, 0.0))
+
+
+def with_bonuses(
+    scores: dict[int, float],
+    bonuses: Sequence[Bonus],
+    limit: int,
+    per_file: int | None,
+    path_of: Callable[[int], str],
+) -> list[set[int]]:
+    """Add each bonus to the passages of ``scores`` it is given to; before each, the
+    passages that cannot make the best with the bonuses left are left out, so the last
+    are looked for among few. Each bonus's passages, in order."""
+    left = sum(bonus.value for bonus in bonuses)
+    given = []
+    for bonus in bonuses:
+        _drop_below(scores, _floor(scores, limit, per_file, path_of), left)
+        found = bonus.find(scores.keys())
+        for doc in found:
+            scores[doc] += bonus.value
+        given.append(found)
+        left -= bonus.value
+    return given
+
+
+def near_cut(
+    scores: dict[int, float], limit: int, per_file: int | None, path_of: Callable[[int], str]
+) -> list[int]:
+    """The passages whose scores (within rounding) may put them among the best."""
+    floor = _floor(scores, limit, per_file, path_of)
+    low = floor - _ROUNDING * abs(floor)
+    return [doc for doc, value in scores.items() if value >= low]
+
+
+def _floor(
+    scores: dict[int, float], limit: int, per_file: int | None, path_of: Callable[[int], str]
+) -> float:
+    """A score the ``limit``-th best will have at least (with ``per_file``: the best of
+    the ``limit``-th file), or minus infinity while fewer are known."""
+    if len(scores) < limit or limit < 1:
+        return float("-inf")
+    plain = heapq.nlargest(limit, scores.values())[-1]
+    if per_file is None:
+        return plain
+    wanted = limit
+    while True:
+        top = heapq.nlargest(wanted, scores.items(), key=itemgetter(1))
+        files: set[str] = set()
+        for doc, value in top:
+            files.add(path_of(doc))
+            if len(files) == limit:
+                return value
+        if len(top) == len(scores):
+            return float("-inf")
+        wanted *= 4
+
+
+def _drop_below(scores: dict[int, float], floor: float, left: float) -> None:
+    """Leave out the passages that cannot reach ``floor`` with ``left`` more."""
+    low = floor - _ROUNDING * abs(floor) - left
+    for doc in [doc for doc, value in scores.items() if value < low]:
+        del scores[doc]

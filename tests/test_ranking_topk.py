@@ -1,0 +1,110 @@
+"""The pruned best passages are exhaustive scoring's, passage for passage and bit for bit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seedindex.ranking import Bonus, Corpus, TermPostings, best, top
+
+PASSAGES = 40
+
+
+def _path(doc: int) -> str:
+    return f"file{doc // 3}.txt"  # three passages a file, numbered in file order
+
+
+@st.composite
+def _terms(draw: st.DrawFn, count: int) -> list[TermPostings]:
+    terms = []
+    for number in range(count):
+        ids = sorted(draw(st.sets(st.integers(0, PASSAGES - 1), min_size=1, max_size=PASSAGES)))
+        frequencies = [float(draw(st.integers(1, 6))) for _ in ids]
+        weight = draw(st.sampled_from([0.0, 0.2, 1.0, 1.0, 2.0, 3.0]))
+        terms.append(TermPostings(f"t{number}", weight, ids, frequencies))
+    return terms
+
+
+def _holding(terms: list[TermPostings], needs: frozenset[int]) -> set[int]:
+    found = set(range(PASSAGES))
+    for at in needs:
+        found &= set(terms[at].ids)
+    return found
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> dict[str, object]:
+    scored = draw(_terms(draw(st.integers(1, 6))))
+    ranked = draw(_terms(draw(st.integers(0, 3))))
+    bonuses = []
+    for _ in range(draw(st.integers(0, 3))):
+        needs = frozenset(draw(st.sets(st.integers(0, len(scored) - 1), max_size=len(scored))))
+        # Given to some of the passages holding every term it needs.
+        holders = sorted(_holding(scored, needs))
+        chosen = draw(st.sets(st.sampled_from(holders))) if holders else set()
+        bonuses.append((draw(st.sampled_from([0.5, 3.0, 12.0])), needs, frozenset(chosen)))
+    matched = draw(st.none() | st.sets(st.integers(0, PASSAGES - 1)).map(frozenset))
+    return {
+        "lengths": draw(st.lists(st.integers(1, 60), min_size=PASSAGES, max_size=PASSAGES)),
+        "scored": scored,
+        "ranked": ranked,
+        "bonuses": bonuses,
+        "match": matched,
+        "limit": draw(st.integers(1, 12)),
+        "per_file": draw(st.none() | st.integers(1, 2)),
+    }
+
+
+def _exhaustive(corpus: Corpus, case: dict) -> list[tuple[int, float]]:  # type: ignore[type-arg]
+    """Every passage scored, the way seedindex ranked before it pruned."""
+    match = case["match"]
+    scores = dict.fromkeys(match or (), 0.0)
+    corpus.score(case["scored"], only=match, into=scores)
+    corpus.score(case["ranked"], only=dict(scores), into=scores)
+    for value, _needs, chosen in case["bonuses"]:
+        for doc in chosen.intersection(scores):
+            scores[doc] += value
+    return best(scores, case["limit"], _path, case["per_file"])
+
+
+def _matcher(matched: frozenset[int]):  # type: ignore[no-untyped-def]
+    def match(within: Collection[int] | None) -> set[int]:
+        return set(matched if within is None else matched.intersection(within))
+
+    return match
+
+
+@settings(max_examples=400, deadline=None)
+@given(_cases())
+def test_the_pruned_best_are_exhaustive_scorings_exactly(case: dict) -> None:  # type: ignore[type-arg]
+    corpus = Corpus(case["lengths"], live=PASSAGES)
+    bonuses = [Bonus(value, needs, _matcher(chosen)) for value, needs, chosen in case["bonuses"]]
+    found = top(
+        corpus,
+        case["scored"],
+        case["ranked"],
+        bonuses,
+        case["limit"],
+        case["per_file"],
+        _path,
+        match=None if case["match"] is None else _matcher(case["match"]),
+        into={},
+    )
+    assert found == _exhaustive(corpus, case)
+
+
+def test_pruning_leaves_out_passages_that_cannot_make_the_best() -> None:
+    """A rare word read first: once the common word left could not lift any other
+    passage past the best, those holding only it are never scored."""
+    lengths = [10] * 1000
+    corpus = Corpus(lengths, live=1000)
+    rare = TermPostings("rare", 5.0, [3, 7], [2.0, 2.0])
+    common = TermPostings("common", 1.0, list(range(1000)), [1.0] * 1000)
+    into: dict[int, float] = {}
+    found = top(corpus, [common, rare], [], [], 2, None, _path, into=into)
+    assert [doc for doc, _score in found] == [3, 7]
+    assert set(into) == {3, 7}  # the passages still in the running when scoring ended
+    exhaustive = corpus.score([common, rare])
+    assert found == best(exhaustive, 2, _path)
