@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import attrs
 
 from . import _analysis
 from .engine import StoredPassage
 from .query import QueryWord
+
+
+@attrs.frozen
+class Marking:
+    """What marks a passage's words: the query's words, the marker, the language."""
+
+    words: tuple[QueryWord, ...] = ()
+    marker: tuple[str, str] = ("", "")
+    language: str = "english"
 
 
 @attrs.frozen
@@ -20,6 +31,10 @@ class Passage:
     ``end_line`` are 1-based and inclusive; ``section`` is the heading path the passage
     sits under (``"Smart Pointers > Using Box<T>"``, or ``""``), ``page`` its 1-based
     page in a paged format (PDF), else None.
+
+    ``highlights`` (the text with the query's words marked) and ``terms`` (the query's
+    words the passage holds, as typed) are worked out when first read: a deep search
+    (``limit=1000``) that wants the text alone does not pay for them.
     """
 
     path: str
@@ -29,10 +44,34 @@ class Passage:
     end_line: int
     text: str
     score: float
-    highlights: str
-    terms: tuple[str, ...]
     section: str = ""
     page: int | None = None
+    marking: Marking = attrs.field(default=Marking(), repr=False)
+
+    @cached_property
+    def _matched(self) -> tuple[tuple[QueryWord, ...], str]:
+        """The query words the passage holds, and its text with them marked."""
+        with _analysis.using(self.marking.language):
+            term_of = _analysis.word_terms(self.text)
+            present = set(term_of.values())
+            matched = tuple(w for w in self.marking.words if _holds(present, w))
+            marked_terms = set().union(*(w.terms for w in matched))
+            marked = {word for word, term in term_of.items() if term in marked_terms}
+            spans = _analysis.places(self.text, marked)
+        return matched, mark(self.text, spans, self.marking.marker)
+
+    @property
+    def highlights(self) -> str:
+        return self._matched[1]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w.text for w in self._matched[0]))
+
+    def as_dict(self) -> dict[str, object]:
+        """Its fields, highlights and terms, as plain values (for JSON)."""
+        found = attrs.asdict(self, filter=lambda field, _value: field.name != "marking")
+        return {**found, "highlights": self.highlights, "terms": list(self.terms)}
 
 
 @attrs.frozen
@@ -67,15 +106,13 @@ class Explanation:
 
 
 def to_passage(
-    hit: StoredPassage, score: float, words: tuple[QueryWord, ...], marker: tuple[str, str]
+    hit: StoredPassage,
+    score: float,
+    words: tuple[QueryWord, ...],
+    marker: tuple[str, str],
+    language: str = "english",
 ) -> Passage:
-    """The passage of a hit, with the query words it holds marked."""
-    term_of = _analysis.word_terms(hit.text)
-    present = set(term_of.values())
-    matched = tuple(w for w in words if _holds(present, w))
-    marked_terms = set().union(*(w.terms for w in matched))
-    marked = {word for word, term in term_of.items() if term in marked_terms}
-    spans = _analysis.places(hit.text, marked)
+    """The passage of a hit, to have the query words it holds marked."""
     return Passage(
         path=hit.path,
         start=hit.start,
@@ -84,10 +121,9 @@ def to_passage(
         end_line=hit.end_line,
         text=hit.text,
         score=score,
-        highlights=mark(hit.text, spans, marker),
-        terms=tuple(dict.fromkeys(w.text for w in matched)),
         section=hit.section,
         page=hit.page,
+        marking=Marking(words, marker, language),
     )
 
 

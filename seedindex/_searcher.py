@@ -141,7 +141,7 @@ class Searcher:
     def passage_at(self, path: str, line: int) -> Passage:
         for stored in self.engine.snapshot().passages_of(path):
             if stored.line <= line <= stored.end_line:
-                return to_passage(stored, 0.0, (), self.config.highlight)
+                return to_passage(stored, 0.0, (), self.config.highlight, self.config.language)
         raise PassageNotFoundError(f"no indexed passage at {path}:{line}")
 
     def similar(self, passage: Passage, *, limit: int) -> list[Passage]:
@@ -194,7 +194,7 @@ class Searcher:
         stored = snapshot.fetch([key for key, _score in hits])
         marker = self.config.highlight
         return [
-            to_passage(found, score, ranking.plan.words, marker)
+            to_passage(found, score, ranking.plan.words, marker, self.config.language)
             for found, (_key, score) in zip(stored, hits, strict=True)
             if isinstance(found, StoredPassage)
         ]

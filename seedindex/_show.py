@@ -96,7 +96,7 @@ class Printer:
         return f"{header}\n{body}\n"
 
     def json(self, passage: Passage) -> str:
-        record: dict[str, Any] = {"type": "match", **attrs.asdict(passage)}
+        record: dict[str, Any] = {"type": "match", **passage.as_dict()}
         if self.style.before or self.style.after:
             lines = self._document_lines(passage.path)
             first = max(0, passage.line - 1 - self.style.before)

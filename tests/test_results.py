@@ -23,3 +23,22 @@ def test_passage_lists_matched_words_as_typed_and_marks_them() -> None:
     assert passage.terms == ("Iran's", "aid convoys")
     assert passage.highlights == "[[Iran’s]] [[aid]] [[convoys]] and more [[aid]]"
     assert (passage.path, passage.start, passage.end, passage.score) == ("a.txt", 10, 40, 1.5)
+
+
+def test_a_passage_marks_its_words_in_its_index_language_whenever_read() -> None:
+    """Highlights are worked out when first read, perhaps outside the index's calls:
+    with the language the passage was found in, not the one current then."""
+    hit = StoredPassage("a.txt", 0, 22, 1, 1, "Die Häuser und das Haus")
+    german = _analysis_term("german", "Häuser")
+    passage = to_passage(hit, 1.0, (QueryWord("Haus", frozenset({german})),), ("[", "]"), "german")
+    assert passage.highlights == "Die [Häuser] und das [Haus]"
+    assert passage.terms == ("Haus",)
+    english = to_passage(hit, 1.0, (QueryWord("Haus", frozenset({german})),), ("[", "]"))
+    assert english.highlights != passage.highlights  # (English stems them apart)
+
+
+def _analysis_term(language: str, word: str) -> str:
+    from seedindex import _analysis
+
+    with _analysis.using(language):
+        return _analysis.term(word)
