@@ -1,21 +1,28 @@
-"""Speed of seedindex beside raw Whoosh and SQLite FTS5, in one run (issue 6).
+"""Speed of seedindex beside raw Whoosh, SQLite FTS5 and tantivy, in one run (issues 6, 15).
 
-    python benchmarks/speed.py [--corpus DIR] [--scale N] [--queries N] [--builds N]
+    python benchmarks/speed.py [--corpus DIR] [--scale 1,10,20] [--queries N] [--builds N]
 
 The collection is written as one file per document (``--scale N``: N copies with
-distinct ids). seedindex indexes the folder; raw Whoosh (StemmingAnalyzer, default
-writer) and FTS5 (``porter unicode61``) index the very passages seedindex made. For
+distinct ids; several scales, comma-separated, are measured one after the other in
+the same run). seedindex indexes the folder; raw Whoosh (StemmingAnalyzer, default
+writer), FTS5 (``porter unicode61``) and tantivy (``en_stem``, when the ``tantivy``
+package of the bench extra is there) index the very passages seedindex made. For
 each: build time (in a fresh child process, with its peak memory; the median of
 ``--builds`` builds, 3 unless told, the systems taking turns), throughput, index size,
-and warm query latency over the collection's queries (limit 10) with and without
-highlights. Then the cold one-shot CLI query on the bundled seed against the floors
-``python -c pass`` and ``python -c "import whoosh.index, whoosh.qparser"``. Prints a
-table and writes benchmarks/results/speed-<corpus>-x<scale>.json.
+and warm query latency over the collection's queries at limit 10 (with highlights
+where the system makes them) and at limit 1000 (the passages' text). For seedindex
+also: the slowest of a set of expensive query forms (``x*``, ``*``, ``word~2``, long
+wildcards, ranges) with the memory it took, and the time from editing a 3 MB file of
+the folder to the next query's answer. Then the cold one-shot CLI query on the
+bundled seed against the floors ``python -c pass`` and ``python -c "import
+whoosh.index, whoosh.qparser"``. Prints a table a scale and writes
+benchmarks/results/speed-<corpus>-x<scale>.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -29,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _corpora import RESULTS, SHARED, write_seeds
+from _corpora import RESULTS, SHARED, documents, write_seeds
 from _memory import run_sampled
 
 HERE = RESULTS.parent
@@ -91,7 +98,39 @@ def build_fts5(seeds: Path, out: Path) -> None:
     print(json.dumps({"passages": len(passages), "index_seconds": time.perf_counter() - began}))
 
 
-BUILDERS = {"seedindex": build_seedindex, "whoosh": build_whoosh, "fts5": build_fts5}
+def build_tantivy(seeds: Path, out: Path) -> None:
+    import tantivy
+
+    passages = passages_of(seeds)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("text", stored=True, tokenizer_name="en_stem")
+    builder.add_text_field("path", stored=True, tokenizer_name="raw")
+    out.mkdir()
+    began = time.perf_counter()
+    index = tantivy.Index(builder.build(), path=str(out))
+    writer = index.writer()
+    for path, text in passages:
+        writer.add_document(tantivy.Document(text=text, path=path))
+    writer.commit()
+    writer.wait_merging_threads()
+    print(json.dumps({"passages": len(passages), "index_seconds": time.perf_counter() - began}))
+
+
+BUILDERS = {
+    "seedindex": build_seedindex,
+    "whoosh": build_whoosh,
+    "fts5": build_fts5,
+    "tantivy": build_tantivy,
+}
+
+
+def systems() -> list[str]:
+    """The systems this machine can measure (tantivy only with the bench extra)."""
+    try:
+        import tantivy  # noqa: F401
+    except ImportError:
+        return ["seedindex", "whoosh", "fts5"]
+    return list(BUILDERS)
 
 
 def child_build(kind: str, seeds: Path, out: Path) -> dict[str, float]:
@@ -118,7 +157,7 @@ def build_all(seeds: Path, work: Path, runs: int) -> dict[str, dict[str, float]]
     """Each system's build ``runs`` times, taking turns (a machine's drift then touches
     all three alike): the median time, the highest peak memory, every time, and what
     the last build printed. The last builds stay in ``work`` for the queries."""
-    found: dict[str, list[dict[str, float]]] = {kind: [] for kind in BUILDERS}
+    found: dict[str, list[dict[str, float]]] = {kind: [] for kind in systems()}
     for _ in range(runs):
         for kind, builds in found.items():
             out = work / f"{kind}-index"
@@ -175,12 +214,87 @@ def timed(run_query, queries: list[str]) -> dict[str, float]:  # type: ignore[no
     return {"p50_ms": times[len(times) // 2], "p95_ms": times[int(len(times) * 0.95)]}
 
 
-def query_seedindex(seeds: Path, out: Path, queries: list[str]) -> dict[str, float]:
+def _both(run_query, queries: list[str]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Limit 10 (``highlights_``) and limit 1000 (``deep_``) latencies."""
+    result = {f"highlights_{k}": v for k, v in timed(lambda q: run_query(q, 10), queries).items()}
+    result.update({f"deep_{k}": v for k, v in timed(lambda q: run_query(q, 1000), queries).items()})
+    return result
+
+
+#: Query forms that cost the most: patterns over the whole vocabulary, far spellings.
+EXPENSIVE = ["c*", "*", "protein~2", "a~99", "*a*e*i*", "?????*", "[a TO z]", "{a TO m}"]
+
+
+def query_seedindex(seeds: Path, out: Path, queries: list[str]) -> dict[str, Any]:
     from seedindex import Index
 
     with Index.open(seeds, index_dir=out, auto_update=False) as ix:
-        with_highlights = timed(lambda q: ix.search(q, limit=10), queries)
-    return {f"highlights_{k}": v for k, v in with_highlights.items()}
+
+        def run(text: str, limit: int) -> None:
+            for passage in ix.search(text, limit=limit):
+                if limit <= 10:
+                    passage.highlights  # noqa: B018 (worked out when read)
+                else:
+                    passage.text  # noqa: B018
+
+        result: dict[str, Any] = _both(run, queries)
+        result["expensive"] = expensive(ix)
+    result["edit_3mb_ms"] = edit_to_answer(seeds, out)
+    return result
+
+
+def expensive(ix: Any) -> dict[str, dict[str, float]]:
+    """Each expensive form's time and the memory it took above what was in use."""
+    found = {}
+    for text in EXPENSIVE:
+        _reset_peak()
+        before = _rss_mb("VmRSS")
+        began = time.perf_counter()
+        ix.search(text, limit=10)
+        found[text] = {
+            "ms": 1000 * (time.perf_counter() - began),
+            "memory_mb": max(0.0, _rss_mb("VmHWM") - before),
+        }
+    return found
+
+
+def _reset_peak() -> None:
+    """Let the process's peak memory start again from what it holds now (Linux)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _rss_mb(key: str) -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def edit_to_answer(seeds: Path, out: Path) -> float:
+    """ms from editing a 3 MB file of the folder to the next query's answer: opening the
+    index (which finds the change and updates it) and the query, the file indexed once
+    before."""
+    from seedindex import Index
+
+    texts = [text for _id, _title, text in documents(SHARED / "scifact")]
+    book = seeds / "big-book.txt"
+    body = "\n\n".join(texts)
+    book.write_text(body[:3_000_000], encoding="utf-8")
+    with Index.open(seeds, index_dir=out) as ix:
+        ix.search("protein")  # the new file indexed
+    book.write_text(body[:3_000_000] + "\n\nA paragraph of zanzibarine words.\n")
+    began = time.perf_counter()
+    with Index.open(seeds, index_dir=out) as ix:  # as the next query would: it updates
+        hits = ix.search("zanzibarine")
+    elapsed = 1000 * (time.perf_counter() - began)
+    book.unlink()
+    if not hits or hits[0].path != book.name:
+        raise SystemExit("the edited file's new words were not found")
+    return elapsed
 
 
 def query_whoosh(out: Path, queries: list[str]) -> dict[str, float]:
@@ -191,15 +305,11 @@ def query_whoosh(out: Path, queries: list[str]) -> dict[str, float]:
     syntax = re.compile(r"[^\w\s]")
     with ix.searcher() as searcher:
 
-        def plain(text: str) -> None:
-            list(searcher.search(parser.parse(syntax.sub(" ", text)), limit=10))
+        def run(text: str, limit: int) -> None:
+            for hit in searcher.search(parser.parse(syntax.sub(" ", text)), limit=limit):
+                hit.highlights("text") if limit <= 10 else hit["text"]
 
-        def highlighted(text: str) -> None:
-            for hit in searcher.search(parser.parse(syntax.sub(" ", text)), limit=10):
-                hit.highlights("text")
-
-        result = {f"plain_{k}": v for k, v in timed(plain, queries).items()}
-        result.update({f"highlights_{k}": v for k, v in timed(highlighted, queries).items()})
+        result = _both(run, queries)
     ix.close()
     return result
 
@@ -213,22 +323,34 @@ def query_fts5(out: Path, queries: list[str]) -> dict[str, float]:
     def match(text: str) -> str:
         return " OR ".join(f'"{w}"' for w in word.findall(text)) or '""'
 
-    def plain(text: str) -> None:
+    def run(text: str, limit: int) -> None:
+        shown = "snippet(p, 0, '[[', ']]', '...', 64)" if limit <= 10 else "text"
         db.execute(
-            "SELECT path, text FROM p WHERE p MATCH ? ORDER BY bm25(p) LIMIT 10", (match(text),)
+            f"SELECT path, {shown} FROM p WHERE p MATCH ? ORDER BY bm25(p) LIMIT ?",
+            (match(text), limit),
         ).fetchall()
 
-    def highlighted(text: str) -> None:
-        db.execute(
-            "SELECT path, snippet(p, 0, '[[', ']]', '...', 64) FROM p WHERE p MATCH ? "
-            "ORDER BY bm25(p) LIMIT 10",
-            (match(text),),
-        ).fetchall()
-
-    result = {f"plain_{k}": v for k, v in timed(plain, queries).items()}
-    result.update({f"highlights_{k}": v for k, v in timed(highlighted, queries).items()})
+    result = _both(run, queries)
     db.close()
     return result
+
+
+def query_tantivy(out: Path, queries: list[str]) -> dict[str, float]:
+    import tantivy
+
+    index = tantivy.Index.open(str(out))
+    searcher = index.searcher()
+    word = re.compile(r"\w+")
+
+    def run(text: str, limit: int) -> None:
+        query = index.parse_query(" ".join(word.findall(text)) or "nothing", ["text"])
+        for _score, address in searcher.search(query, limit).hits:
+            searcher.doc(address)["text"]
+
+    return _both(run, queries)
+
+
+QUERIERS = {"whoosh": query_whoosh, "fts5": query_fts5, "tantivy": query_tantivy}
 
 
 # --- cold start -------------------------------------------------------------------
@@ -276,34 +398,50 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=SHARED / "scifact")
-    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--scale", default="1", help="copies of the collection: N or N,M,...")
     parser.add_argument("--queries", type=int, help="only the first N queries")
     parser.add_argument(
         "--builds", type=int, default=3, help="builds of each system (the median is shown)"
     )
     args = parser.parse_args()
     queries = load_queries(args.corpus, args.queries)
+    reports = [
+        measure(args.corpus, int(scale), queries, args.builds) for scale in args.scale.split(",")
+    ]
+    for report in reports:
+        print_table(report)
+        RESULTS.mkdir(exist_ok=True)
+        name = f"speed-{args.corpus.name}-x{report['scale']}.json"
+        (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
+    if len(reports) > 1:
+        print_growth(reports)
+
+
+def measure(corpus: Path, scale: int, queries: list[str], builds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="seedindex-speed-") as tmp:
         work = Path(tmp)
         seeds = work / "seeds"
-        files = write_seeds(args.corpus, seeds, args.scale)
+        files = write_seeds(corpus, seeds, scale)
         megabytes = _size(seeds) / 1e6
         warm = "import seedindex._cli, seedindex.engine.whoosh._write, seedindex.sources"
         subprocess.run([sys.executable, "-c", warm], check=True, env=_as_installed())
-        results = build_all(seeds, work, args.builds)
-        for kind in BUILDERS:
+        results = build_all(seeds, work, builds)
+        for kind in results:
             results[kind]["mb_per_s"] = megabytes / results[kind]["build_seconds"]
             results[kind]["passages_per_s"] = (
                 results[kind]["passages"] / results[kind]["build_seconds"]
             )
-        results["seedindex"].update(query_seedindex(seeds, work / "seedindex-index", queries))
-        results["whoosh"].update(query_whoosh(work / "whoosh-index", queries))
-        results["fts5"].update(query_fts5(work / "fts5-index", queries))
+        for kind in results:
+            out = work / f"{kind}-index"
+            if kind == "seedindex":
+                results[kind].update(query_seedindex(seeds, out, queries))
+            else:
+                results[kind].update(QUERIERS[kind](out, queries))
         startup = cold_start(work)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    report = {
-        "corpus": args.corpus.name,
-        "scale": args.scale,
+    return {
+        "corpus": corpus.name,
+        "scale": scale,
         "files": files,
         "megabytes": megabytes,
         "queries": len(queries),
@@ -311,39 +449,62 @@ def main() -> None:
         "results": results,
         "cold": startup,
     }
-    print_table(report)
-    RESULTS.mkdir(exist_ok=True)
-    name = f"speed-{args.corpus.name}-x{args.scale}.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
+
+
+def print_growth(reports: list[dict[str, Any]]) -> None:
+    """How query latency grows with the folder, beside tantivy's."""
+    first = reports[0]
+    print(f"growth from x{first['scale']} (query p50 at limit 10 / limit 1000):")
+    for report in reports[1:]:
+        cells = []
+        for kind in ("seedindex", "tantivy"):
+            if kind not in report["results"]:
+                continue
+            now, then = report["results"][kind], first["results"][kind]
+            cells.append(
+                f"{kind} {now['highlights_p50_ms'] / then['highlights_p50_ms']:.2f}x / "
+                f"{now['deep_p50_ms'] / then['deep_p50_ms']:.2f}x"
+            )
+        print(f"  x{report['scale']}: " + "; ".join(cells))
 
 
 def print_table(report: dict) -> None:  # type: ignore[type-arg]
     r = report["results"]
-    s, w, f = r["seedindex"], r["whoosh"], r["fts5"]
+    s = r["seedindex"]
+    others = [kind for kind in r if kind != "seedindex"]
     print(
         f"{report['corpus']} x{report['scale']}: {report['files']} files, "
         f"{report['megabytes']:.1f} MB, {s['passages']:.0f} passages, "
         f"{report['queries']} queries; {report['machine']}"
     )
     rows = [
-        (f"build s (median of {len(s['build_seconds_runs'])})", "build_seconds", True),
-        ("build MB/s", "mb_per_s", False),
-        ("passages/s", "passages_per_s", False),
-        ("peak memory MB (PSS)", "peak_memory_mb", True),
-        ("index MB", "index_mb", True),
-        ("query p50 ms, highlights", "highlights_p50_ms", True),
-        ("query p95 ms, highlights", "highlights_p95_ms", True),
-        ("query p50 ms, plain", "plain_p50_ms", True),
-        ("query p95 ms, plain", "plain_p95_ms", True),
+        (f"build s (median of {len(s['build_seconds_runs'])})", "build_seconds"),
+        ("build MB/s", "mb_per_s"),
+        ("passages/s", "passages_per_s"),
+        ("peak memory MB (PSS)", "peak_memory_mb"),
+        ("index MB", "index_mb"),
+        ("query p50 ms, limit 10", "highlights_p50_ms"),
+        ("query p95 ms, limit 10", "highlights_p95_ms"),
+        ("query p50 ms, limit 1000", "deep_p50_ms"),
+        ("query p95 ms, limit 1000", "deep_p95_ms"),
     ]
-    print(f"| {'measure':26} | seedindex | raw Whoosh | FTS5 | seedindex/Whoosh | seedindex/FTS5 |")
-    print("|---|---|---|---|---|---|")
-    for label, key, _lower_is_better in rows:
-        mine = s.get(key, s.get(key.replace("plain", "highlights")))
-        theirs = [w.get(key), f.get(key)]
+    names = " | ".join(others)
+    ratios = " | ".join(f"seedindex/{kind}" for kind in others)
+    print(f"| {'measure':26} | seedindex | {names} | {ratios} |")
+    print("|---" * (2 + 2 * len(others)) + "|")
+    for label, key in rows:
+        mine = s.get(key)
+        theirs = [r[kind].get(key) for kind in others]
         cells = [_cell(v) for v in [mine, *theirs]]
-        ratios = [_cell(mine / t) if mine and t else "" for t in theirs]
-        print(f"| {label:26} | " + " | ".join(cells + ratios) + " |")
+        shares = [_cell(mine / t) if mine and t else "" for t in theirs]
+        print(f"| {label:26} | " + " | ".join(cells + shares) + " |")
+    worst = max(s["expensive"].items(), key=lambda item: item[1]["ms"])
+    memory = max(v["memory_mb"] for v in s["expensive"].values())
+    print(
+        f"expensive forms: slowest {worst[0]!r} {worst[1]['ms']:.0f} ms; most memory "
+        f"{memory:.0f} MB; " + ", ".join(f"{k} {v['ms']:.0f}" for k, v in s["expensive"].items())
+    )
+    print(f"edit a 3 MB file, then query: {s['edit_3mb_ms']:.0f} ms to the answer")
     c = report["cold"]
     ratio = c["seedindex_cli_ms"] / c["import_whoosh_ms"]
     print(

@@ -78,6 +78,7 @@ class LocalSnapshot:
         self._merged: dict[str, tuple[list[int], list[float], float]] = {}
         self.deadline: float | None = None
         self._partial: dict[int, float] = {}  # the scores of a search as they come
+        self._patterns: dict[t.Leaf, set[int]] = {}  # the passages of a search's patterns
 
     # -- vocabulary ----------------------------------------------------------
 
@@ -153,7 +154,7 @@ class LocalSnapshot:
     # -- searching -----------------------------------------------------------
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
-        self._partial = {}
+        self._partial, self._patterns = {}, {}
         try:
             return self._search(request)
         except SearchTimedOut:
@@ -251,15 +252,15 @@ class LocalSnapshot:
         if isinstance(node, t.Phrase):
             return postings.phrase(node.field, node.terms, node.slop, within)
         if isinstance(node, t.Term):
-            terms = [node.text]
-        else:
-            terms = self.expand(node, MAX_MATCHED_EXPANSION)
-        found: set[int] = set()
-        for term in terms:
-            self._in_time()
-            ids = postings.terms(node.field, term)[0]
-            found.update(ids if within is None else among(ids, within))
-        return found
+            ids = postings.terms(node.field, node.text)[0]
+            return set(ids if within is None else among(ids, within))
+        found = self._patterns.get(node)
+        if found is None:  # (a pattern's passages are found once a search)
+            found = self._patterns[node] = set()
+            for term in self.expand(node, MAX_MATCHED_EXPANSION):
+                self._in_time()
+                found.update(postings.terms(node.field, term)[0])
+        return found if within is None else found.intersection(within)
 
     def _whole_files(self, node: t.Leaf) -> set[int]:
         """Every passage of the files whose first passages match ``node``."""
