@@ -120,7 +120,7 @@ class Syncer:
             full, before = True, Manifest()
             changes = _manifest.changes(before, (), self._walk())
         try:
-            writer: EngineWriter = engine.writer(files=changes.suspects)
+            writer: EngineWriter = engine.writer(files=changes.suspects, size=changes.suspect_bytes)
         except (OSError, EngineError) as exc:
             raise self._cannot_write(exc) from exc
         recording = _Recording(writer) if self.vectors is not None else None

@@ -389,6 +389,34 @@ def test_parallel_build_gives_the_same_index(
         )
 
 
+def test_a_few_large_files_are_built_on_every_core(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Processes are chosen by the bytes to analyse as well as by the files: two large
+    books are each a process's work."""
+    from seedindex.engine.whoosh import WhooshEngine
+    from seedindex.engine.whoosh._parallel import FastMpWriter
+
+    book = "\n\n".join(f"paragraph {n} of a long book" for n in range(300))
+    root = make_corpus({"first.txt": book, "second.txt": book})
+    monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_BYTES", 2 * len(book))
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    chosen = []
+    choose = WhooshEngine._whoosh_writer
+
+    def spied(self: WhooshEngine, files: int, size: int) -> object:
+        chosen.append(choose(self, files, size))
+        return chosen[-1]
+
+    monkeypatch.setattr(WhooshEngine, "_whoosh_writer", spied)
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert [type(writer) for writer in chosen] == [FastMpWriter]
+        assert len(ix.search("long book", limit=1000)) == 600
+        (root / "first.txt").write_text(book + "\n\nmore")
+        ix.update()  # one file changed: analysed here
+    assert type(chosen[-1]) is not FastMpWriter
+
+
 def test_a_parallel_build_keeps_each_files_passages_together_in_file_order(
     make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -147,8 +147,8 @@ class Engine(Protocol):
     def generation(self) -> int:
         """The number of the last commit, which every commit raises."""
 
-    def writer(self, *, files: int) -> EngineWriter:
-        """A writer for a batch of about ``files`` changed files."""
+    def writer(self, *, files: int, size: int = 0) -> EngineWriter:
+        """A writer for a batch of about ``files`` changed files of ``size`` bytes."""
 
     def refresh(self) -> None:
         """Let the next snapshot see the last commit."""

@@ -151,7 +151,7 @@ class MemoryEngine:
     def generation(self) -> int:
         return self._state.generation
 
-    def writer(self, *, files: int) -> MemoryWriter:
+    def writer(self, *, files: int, size: int = 0) -> MemoryWriter:
         return MemoryWriter(self)
 
     def refresh(self) -> None:

@@ -116,6 +116,7 @@ class Changes:
     skipped_changed: bool
     damaged: bool = False
     remembered: Remembered | None = None
+    suspect_bytes: int = 0  # the suspects' sizes, summed
 
     def __bool__(self) -> bool:
         return bool(self.suspects or self.removed or self.skipped_changed or self.damaged)
@@ -211,7 +212,7 @@ def changes(
     left_out: dict[str, str] = {}
     unread_kept: set[str] = set()
     changed: list[Seen] = []  # the first _REMEMBERED and one
-    suspects = removed = 0
+    suspects = removed = suspect_bytes = 0
     try:
         for seen in side_by_side(manifest, lines, files(walk, left_out)):
             if seen.same_stat:
@@ -219,6 +220,7 @@ def changes(
                     unread_kept.add(seen.path)
                 continue
             suspects += seen.source is not None
+            suspect_bytes += seen.source.size if seen.source is not None else 0
             removed += seen.source is None
             if len(changed) <= _REMEMBERED:
                 changed.append(seen)
@@ -236,7 +238,7 @@ def changes(
             left_out=left_out,
         )
     skipped_changed = unread_gone or left_out != before
-    return Changes(suspects, removed, skipped_changed, remembered=remembered)
+    return Changes(suspects, removed, skipped_changed, False, remembered, suspect_bytes)
 
 
 def files(walk: Iterable[SourceFile | Skipped], skipped: dict[str, str]) -> Iterator[SourceFile]:

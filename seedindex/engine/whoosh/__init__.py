@@ -34,8 +34,10 @@ _INDEX_NAME = "passages"
 # Memory a build's postings may take before they spill to disk (shared by its
 # processes): the build's size stays flat as the corpus grows, at no cost in speed.
 _WRITER_MB = 32
-# Batches of this many files or more are analysed by one process per core.
+# Batches of this many files or bytes or more are analysed by one process per core
+# (starting the processes costs about what analysing this much takes).
 _PARALLEL_FROM_FILES = 500
+_PARALLEL_FROM_BYTES = 4_000_000
 
 
 def open(folder: Path) -> WhooshEngine | None:
@@ -102,22 +104,23 @@ class WhooshEngine:
         return generation
 
     @_compat.writes
-    def writer(self, *, files: int) -> WhooshWriter:
+    def writer(self, *, files: int, size: int = 0) -> WhooshWriter:
         # Whoosh's own write lock is not taken (_lk=False): the caller holds the index
         # directory's, and Whoosh's would outlive a writer that fails while it starts.
         try:
-            return WhooshWriter(self._whoosh_writer(files), self._clear_leftovers)
+            return WhooshWriter(self._whoosh_writer(files, size), self._clear_leftovers)
         except Exception as exc:
             problem = str(exc)
             _compat.drop_quietly(exc)  # closes the files of the half-made writer
         self._clear_leftovers()
         raise EngineWriteError(f"cannot start writing: {problem}")
 
-    def _whoosh_writer(self, files: int) -> Any:
+    def _whoosh_writer(self, files: int, size: int) -> Any:
         from ._write import FastSegmentWriter
 
         processes = os.cpu_count() or 1
-        if files >= _PARALLEL_FROM_FILES and processes > 1:
+        large = files >= _PARALLEL_FROM_FILES or size >= _PARALLEL_FROM_BYTES
+        if large and files > 1 and processes > 1:
             from ._parallel import FastMpWriter
 
             # Each process writes a segment of its own; merging them would cost more
