@@ -400,10 +400,14 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=SHARED / "scifact")
     parser.add_argument("--scale", default="1", help="copies of the collection: N or N,M,...")
     parser.add_argument("--queries", type=int, help="only the first N queries")
+    parser.add_argument("--folder", type=Path, help="builds only, of this flat folder of files")
     parser.add_argument(
         "--builds", type=int, default=3, help="builds of each system (the median is shown)"
     )
     args = parser.parse_args()
+    if args.folder:
+        measure_folder(args.folder, args.builds)
+        return
     queries = load_queries(args.corpus, args.queries)
     reports = [
         measure(args.corpus, int(scale), queries, args.builds) for scale in args.scale.split(",")
@@ -449,6 +453,21 @@ def measure(corpus: Path, scale: int, queries: list[str], builds: int) -> dict[s
         "results": results,
         "cold": startup,
     }
+
+
+def measure_folder(folder: Path, builds: int) -> None:
+    """Each system's build of ``folder`` (a flat folder of files), as a table."""
+    megabytes = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    with tempfile.TemporaryDirectory(prefix="seedindex-speed-") as tmp:
+        results = build_all(folder, Path(tmp), builds)
+    print(f"{folder.name}: {len(list(folder.iterdir()))} files, {megabytes:.1f} MB")
+    mine = results["seedindex"]
+    for kind, found in results.items():
+        print(
+            f"  {kind}: build {found['build_seconds']:.2f} s "
+            f"({mine['build_seconds'] / found['build_seconds']:.2f}x of it), "
+            f"peak memory {found['peak_memory_mb']:.0f} MB, index {found['index_mb']:.1f} MB"
+        )
 
 
 def print_growth(reports: list[dict[str, Any]]) -> None:
