@@ -143,3 +143,32 @@ def test_a_zeroed_lengths_column_is_found_by_its_checksum_and_rebuilt(
     segment.write_bytes(bytes(data))
     found = [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)]
     assert found == expected  # the damage was seen (and the index rebuilt), not searched
+
+
+def test_a_terms_count_is_its_live_passages_with_and_without_deletions(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    from seedindex.engine.whoosh import open as open_engine
+
+    root = make_corpus({f"{n}.txt": f"shared words\n\nmore shared and own{n}" for n in range(6)})
+    Index.open(root, index_dir=index_dir).close()
+
+    def counts() -> list[tuple[int, int]]:
+        engine = open_engine(index_dir / "whoosh")
+        assert engine is not None
+        postings = engine.snapshot().postings
+        deleted.append(postings._deletions)  # type: ignore[attr-defined]
+        found = [
+            (postings.count(field, term), len(postings.terms(field, term)[0]))
+            for field, term in [("text", "share"), ("text", "own1"), ("word", "shared")]
+        ]
+        engine.close()
+        return found
+
+    deleted: list[bool] = []
+    assert counts() == [(12, 12), (1, 1), (6, 6)]
+    (root / "1.txt").unlink()
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.stats().files == 5
+    assert counts() == [(10, 10), (0, 0), (5, 5)]  # the deleted file's passages left out
+    assert deleted == [False, True]  # (Whoosh's own counts, then the postings read)

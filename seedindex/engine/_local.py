@@ -32,8 +32,9 @@ from . import PassageKey, Search, SearchTimedOut, StoredPassage, TermPart
 
 #: Fields said of a whole file, held on its first passage only.
 FILE_FIELDS = ("title", "tag", "word")
-#: Terms a pattern matches at most (its passages are found by all of them).
-MAX_MATCHED_EXPANSION = 4096
+#: Terms a pattern matches at most, in the index's order (its passages are found by
+#: all of them): Lucene's default limit of clauses.
+MAX_MATCHED_EXPANSION = 1024
 # Passage numbers of keys handed out, kept to fetch them again without a look-up.
 _KNOWN_KEYS = 10_000
 # Terms of a pattern's expansion between two looks at the deadline.
@@ -49,6 +50,10 @@ class Postings(Protocol):
 
     def terms(self, field: str, term: str) -> tuple[Sequence[int], Sequence[float]]:
         """(passage numbers in order, frequencies) of ``term``, deleted passages left out."""
+
+    def count(self, field: str, term: str) -> int:
+        """How many live passages hold ``term`` (``terms`` without reading them, when
+        the engine can)."""
 
     def live(self) -> Collection[int]:
         """Every live passage's number."""
@@ -79,21 +84,29 @@ class LocalSnapshot:
         self.deadline: float | None = None
         self._partial: dict[int, float] = {}  # the scores of a search as they come
         self._patterns: dict[t.Leaf, set[int]] = {}  # the passages of a search's patterns
+        self._near: dict[tuple[str, int, int], list[str]] = {}
 
     # -- vocabulary ----------------------------------------------------------
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Passages holding each term in their text (else in their context: a word of
         titles only is no unknown word)."""
-        found = self.postings.terms
-        return {
-            term: len(found("text", term)[0]) or len(found("context", term)[0]) for term in terms
-        }
+        count = self.postings.count
+        return {term: count("text", term) or count("context", term) for term in terms}
 
     def passage_count(self) -> int:
         return self.postings.corpus.passages
 
     def near(self, word: str, distance: int, prefix: int) -> list[str]:
+        key = (word, distance, prefix)
+        found = self._near.get(key)
+        if found is None:
+            if len(self._near) >= _KNOWN_KEYS:
+                self._near.clear()
+            found = self._near[key] = self._near_words(word, distance, prefix)
+        return found
+
+    def _near_words(self, word: str, distance: int, prefix: int) -> list[str]:
         start = word[:prefix]
         ranked: dict[str, tuple[int, int]] = {}  # word: (edits, -files)
         for found in takewhile(
@@ -103,7 +116,7 @@ class LocalSnapshot:
             if abs(len(found) - len(word)) > distance:
                 continue
             apart = edits(found, word, distance)
-            holding = len(self.postings.terms("word", found)[0]) if apart <= distance else 0
+            holding = self.postings.count("word", found) if apart <= distance else 0
             if holding:  # (in live files only)
                 ranked[found] = (apart, -holding)
         return sorted(ranked, key=lambda w: (ranked[w], w))

@@ -106,6 +106,9 @@ class _Postings:
         postings = state.positions.get(field, {}).get(term, {})
         return list(postings), [float(len(p)) for p in postings.values()]
 
+    def count(self, field: str, term: str) -> int:
+        return len(self.terms(field, term)[0])
+
     def live(self) -> range:
         return range(len(self._state.records))
 

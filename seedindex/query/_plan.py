@@ -28,8 +28,10 @@ _FUZZY_TWO_EDITS_CHARS = 8
 _MAX_RESPELT = 8
 #: A phrase of the whole query gains this much of the idf of its words.
 PHRASE_WEIGHT = 1.0
-#: Terms a pattern adds to a query's scoring at most.
-MAX_SCORED_EXPANSION = 256
+#: Terms a pattern adds to a query's scoring at most: the commonest of the first
+#: ``_LOOKED_AT_EXPANSION`` it matches (a fuzzy word's nearest, then commonest).
+MAX_SCORED_EXPANSION = 64
+_LOOKED_AT_EXPANSION = 1024
 # How many of a passage's words a more-like-this query keeps.
 _SIMILAR_TERMS = 25
 
@@ -238,7 +240,12 @@ def _leaf_terms(leaf: t.Leaf, vocabulary: Vocabulary) -> tuple[str, ...]:
         return tuple(dict.fromkeys(leaf.terms))
     if isinstance(leaf, t.Term):
         return (leaf.text,)
-    return tuple(vocabulary.expand(leaf, MAX_SCORED_EXPANSION))
+    if isinstance(leaf, t.Fuzzy):
+        return tuple(vocabulary.expand(leaf, MAX_SCORED_EXPANSION))
+    matched = vocabulary.expand(leaf, _LOOKED_AT_EXPANSION)
+    frequency = vocabulary.frequencies(matched)
+    commonest = set(sorted(matched, key=lambda term: -frequency[term])[:MAX_SCORED_EXPANSION])
+    return tuple(term for term in matched if term in commonest)
 
 
 def _as_typed(leaf: t.Leaf, typed: dict[str, str]) -> str:

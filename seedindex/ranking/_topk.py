@@ -110,7 +110,7 @@ def candidates(
             corpus.score([term], into=scores)
         # A passage not seen yet holds none of the terms read: no bonus needing one.
         unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
-        if closed or left + unseen < sum(bounds[i] for i in read):  # (else it cannot close)
+        if closed or _above(scores, left + unseen, limit):  # (else it cannot close)
             floor = _floor(scores, limit, per_file, path_of)
             closed = closed or left + unseen < floor
             if closed:
@@ -185,6 +185,11 @@ def near_cut(
     floor = _floor(scores, limit, per_file, path_of)
     low = floor - _ROUNDING * abs(floor)
     return [doc for doc, value in scores.items() if value >= low]
+
+
+def _above(scores: dict[int, float], value: float, limit: int) -> bool:
+    """Whether ``limit`` scores are above ``value``: a count, cheaper than a floor."""
+    return sum(map(float(value).__lt__, scores.values())) >= limit
 
 
 def _floor(

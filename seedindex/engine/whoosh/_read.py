@@ -39,6 +39,7 @@ class WhooshPostings:
         self._stored: dict[int, StoredPassage] = {}
         self._paths: list[Any] = []
         self._live: frozenset[int] | None = None
+        self._deletions = any(leaf.has_deletions() for leaf, _base in self._leaves)
         self.corpus = Corpus(self._lengths("text"), reader.doc_count(), self._lengths("context"))
 
     def _lengths(self, field: str) -> list[int]:
@@ -59,6 +60,15 @@ class WhooshPostings:
     def terms(self, field: str, term: str) -> tuple[list[int], list[float]]:
         cached = self._cache.get((field, term))
         return self._read(field, term) if cached is None else cached
+
+    @reads
+    def count(self, field: str, term: str) -> int:
+        cached = self._cache.get((field, term))
+        if cached is not None:
+            return len(cached[0])
+        if self._deletions:  # Whoosh's counts hold deleted passages
+            return len(self._read(field, term)[0])
+        return int(self._reader.doc_frequency(field, term))
 
     @reads
     def live(self) -> frozenset[int]:
