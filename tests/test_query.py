@@ -280,7 +280,8 @@ def test_a_query_stopped_while_scoring_returns_the_passages_scored_so_far(
     from seedindex.engine import SearchTimedOut
     from seedindex.engine._local import LocalSnapshot
 
-    looks = {"left": 1}  # time for the first query word's postings only
+    # Time to read both words' postings, and to score with the first word read.
+    looks = {"left": 3}
 
     def running_out(self: LocalSnapshot) -> None:
         looks["left"] -= 1

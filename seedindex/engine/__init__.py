@@ -80,7 +80,8 @@ class Search:
     of the ``scored`` terms in its text or context), scored by BM25 over ``scored`` and
     ``ranked`` terms, where ranked terms only reorder what the others found
     (pseudo-relevance feedback); the passages a ``bonus`` query matches (a phrase of
-    the whole query, say) gain its score."""
+    the whole query, say) gain its score. Weights and bonuses are never negative: a
+    search may skip passages that cannot reach the best."""
 
     match: Node | None
     scored: tuple[tuple[str, float], ...]

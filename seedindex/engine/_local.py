@@ -314,8 +314,9 @@ class LocalSnapshot:
         return found
 
     def _term_postings(self, scored: Iterable[tuple[str, float]]) -> Iterator[TermPostings]:
-        """Each term's postings, read as scoring reaches it (and the deadline checked)."""
+        """Each term's postings, the deadline looked at before each is read."""
         for term, weight in scored:
+            self._in_time()
             yield TermPostings(term, weight, *self._scored(term))
 
     def _scored(self, term: str) -> tuple[list[int], list[float], float]:
