@@ -7,7 +7,7 @@ from collections.abc import Collection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedindex.ranking import Bonus, Corpus, TermPostings, best, top
+from seedindex.ranking import Bonus, Corpus, TermPostings, Wanted, best, top
 
 PASSAGES = 40
 
@@ -81,17 +81,11 @@ def _matcher(matched: frozenset[int]):  # type: ignore[no-untyped-def]
 def test_the_pruned_best_are_exhaustive_scorings_exactly(case: dict) -> None:  # type: ignore[type-arg]
     corpus = Corpus(case["lengths"], live=PASSAGES)
     bonuses = [Bonus(value, needs, _matcher(chosen)) for value, needs, chosen in case["bonuses"]]
-    found = top(
-        corpus,
-        case["scored"],
-        case["ranked"],
-        bonuses,
-        case["limit"],
-        case["per_file"],
-        _path,
-        match=None if case["match"] is None else _matcher(case["match"]),
-        into={},
+    match = None if case["match"] is None else _matcher(case["match"])
+    wanted = Wanted(
+        case["scored"], case["ranked"], bonuses, case["limit"], case["per_file"], _path, match
     )
+    found = top(corpus, wanted, into={})
     assert found == _exhaustive(corpus, case)
 
 
@@ -103,7 +97,7 @@ def test_pruning_leaves_out_passages_that_cannot_make_the_best() -> None:
     rare = TermPostings("rare", 5.0, [3, 7], [2.0, 2.0])
     common = TermPostings("common", 1.0, list(range(1000)), [1.0] * 1000)
     into: dict[int, float] = {}
-    found = top(corpus, [common, rare], [], [], 2, None, _path, into=into)
+    found = top(corpus, Wanted([common, rare], [], [], 2, None, _path), into=into)
     assert [doc for doc, _score in found] == [3, 7]
     assert set(into) == {3, 7}  # the passages still in the running when scoring ended
     exhaustive = corpus.score([common, rare])

@@ -23,6 +23,7 @@ from ..ranking import (
     Bonus,
     Corpus,
     TermPostings,
+    Wanted,
     best,
     places_of,
     top,
@@ -186,18 +187,16 @@ class LocalSnapshot:
             )
             for node, value in request.bonus
         ]
-        found = top(
-            self.postings.corpus,
+        wanted = Wanted(
             terms[: len(request.scored)],
             terms[len(request.scored) :],
             bonuses,
             request.limit,
             request.per_file,
             self.postings.path,
-            match=None if request.match is None else partial(self.matching, request.match),
-            into=self._partial,
-            each=self._in_time,
+            None if request.match is None else partial(self.matching, request.match),
         )
+        found = top(self.postings.corpus, wanted, into=self._partial, each=self._in_time)
         return [(self._key(doc), value) for doc, value in found]
 
     def fetch(self, keys: Sequence[PassageKey]) -> list[StoredPassage | None]:

@@ -13,7 +13,7 @@ from ._bm25 import (
     with_context,
 )
 from ._feedback import FEEDBACK_FILES, lent_terms
-from ._topk import Bonus, top
+from ._topk import Bonus, Wanted, top
 
 __all__ = [
     "CONTEXT_WEIGHT",
@@ -23,6 +23,7 @@ __all__ = [
     "Bonus",
     "Corpus",
     "TermPostings",
+    "Wanted",
     "best",
     "idf",
     "lent_terms",

@@ -40,53 +40,52 @@ class Bonus:
     find: Callable[[Collection[int]], set[int]]
 
 
+@attrs.frozen
+class Wanted:
+    """What the best passages are wanted of: ``scored`` terms find and score passages
+    (or, with ``match``, the passages it takes, scoring 0 if they hold none);
+    ``ranked`` terms score only the passages found so; bonuses are added to the
+    passages they are given to. The best ``limit``, at most ``per_file`` a file."""
+
+    scored: Sequence[TermPostings]
+    ranked: Sequence[TermPostings]
+    bonuses: Sequence[Bonus]
+    limit: int
+    per_file: int | None
+    path_of: Callable[[int], str]
+    match: Match | None = None
+
+
 def top(
     corpus: Corpus,
-    scored: Sequence[TermPostings],
-    ranked: Sequence[TermPostings],
-    bonuses: Sequence[Bonus],
-    limit: int,
-    per_file: int | None,
-    path_of: Callable[[int], str],
+    wanted: Wanted,
     *,
-    match: Match | None = None,
     into: dict[int, float],
     each: Callable[[], None] | None = None,
 ) -> list[tuple[int, float]]:
-    """The best ``limit`` (passage, score) pairs (see ``candidates``), as ``best`` of
-    every passage's score would give them."""
-    found = candidates(
-        corpus, scored, ranked, bonuses, limit, per_file, path_of,
-        match=match, into=into, each=each,
-    )  # fmt: skip
-    given = with_bonuses(found, bonuses, limit, per_file, path_of)
-    scores = corpus.score_each([*scored, *ranked], near_cut(found, limit, per_file, path_of))
-    for docs, bonus in zip(given, bonuses, strict=True):
+    """The best (passage, score) pairs (see ``candidates``), as ``best`` of every
+    passage's score would give them."""
+    found = candidates(corpus, wanted, into=into, each=each)
+    given = with_bonuses(found, wanted)
+    scores = corpus.score_each([*wanted.scored, *wanted.ranked], near_cut(found, wanted))
+    for docs, bonus in zip(given, wanted.bonuses, strict=True):
         for doc in docs.intersection(scores):
             scores[doc] += bonus.value
-    return best(scores, limit, path_of, per_file)
+    return best(scores, wanted.limit, wanted.path_of, wanted.per_file)
 
 
 def candidates(
     corpus: Corpus,
-    scored: Sequence[TermPostings],
-    ranked: Sequence[TermPostings],
-    bonuses: Sequence[Bonus],
-    limit: int,
-    per_file: int | None,
-    path_of: Callable[[int], str],
+    wanted: Wanted,
     *,
-    match: Match | None = None,
     into: dict[int, float],
     each: Callable[[], None] | None = None,
 ) -> dict[int, float]:
-    """Every passage that may be among the best ``limit`` (at most ``per_file`` a file),
-    with its score from ``scored`` and ``ranked`` terms, within rounding, in ``into``.
-
-    The passages are those holding a ``scored`` term, or with ``match``, those it takes
-    (scoring 0 if they hold none); ``ranked`` terms score only passages found so.
-    Bonuses are added later (``with_bonuses``) but counted in what a passage may reach.
-    """
+    """Every passage that may be among the best, with its score from the scored and
+    ranked terms, within rounding, in ``into``; bonuses are added later
+    (``with_bonuses``) but counted in what a passage may reach. ``each`` is called
+    before each term (it may stop the work by raising: ``into`` holds what is known)."""
+    scored, ranked, bonuses, match = wanted.scored, wanted.ranked, wanted.bonuses, wanted.match
     bounds = [corpus.bound(term) for term in scored]
     ranked_bounds = [corpus.bound(term) for term in ranked]
     headroom = sum(bonus.value for bonus in bonuses)
@@ -110,37 +109,28 @@ def candidates(
             corpus.score([term], into=scores)
         # A passage not seen yet holds none of the terms read: no bonus needing one.
         unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
-        if closed or _above(scores, left + unseen, limit):  # (else it cannot close)
-            floor = _floor(scores, limit, per_file, path_of)
+        if closed or _above(scores, left + unseen, wanted.limit):  # (else it cannot close)
+            floor = _floor(scores, wanted)
             closed = closed or left + unseen < floor
             if closed:
                 _drop_below(scores, floor, left + headroom)
     if match is not None:
-        _admit_the_rest(scores, match, ranked, bonuses, corpus, limit, per_file, path_of)
+        reach = sum(ranked_bounds) + sum(b.value for b in bonuses if not b.needs)
+        _admit_the_rest(scores, match, reach, wanted)
     for at, term in enumerate(ranked):
         if each is not None:
             each()
-        left = sum(ranked_bounds[at + 1 :])
         corpus.add_held(term, scores)
         if closed:
-            _drop_below(scores, _floor(scores, limit, per_file, path_of), left + headroom)
+            _drop_below(scores, _floor(scores, wanted), sum(ranked_bounds[at + 1 :]) + headroom)
     return scores
 
 
-def _admit_the_rest(
-    scores: dict[int, float],
-    match: Match,
-    ranked: Sequence[TermPostings],
-    bonuses: Sequence[Bonus],
-    corpus: Corpus,
-    limit: int,
-    per_file: int | None,
-    path_of: Callable[[int], str],
-) -> None:
+def _admit_the_rest(scores: dict[int, float], match: Match, reach: float, wanted: Wanted) -> None:
     """A place (at 0) for the passages ``match`` takes that hold no scored term, when
-    their ranked terms and bonuses could yet make them among the best."""
-    reach = sum(map(corpus.bound, ranked)) + sum(b.value for b in bonuses if not b.needs)
-    floor = _floor(scores, limit, per_file, path_of)
+    what their ranked terms and bonuses may add (``reach``) could yet make them among
+    the best."""
+    floor = _floor(scores, wanted)
     if floor - _ROUNDING * abs(floor) <= reach:
         for doc in match(None):
             scores.setdefault(doc, 0.0)
@@ -156,20 +146,14 @@ def _admit(term: TermPostings, scores: dict[int, float], match: Match, refused: 
         scores.update(dict.fromkeys(taken, 0.0))
 
 
-def with_bonuses(
-    scores: dict[int, float],
-    bonuses: Sequence[Bonus],
-    limit: int,
-    per_file: int | None,
-    path_of: Callable[[int], str],
-) -> list[set[int]]:
+def with_bonuses(scores: dict[int, float], wanted: Wanted) -> list[set[int]]:
     """Add each bonus to the passages of ``scores`` it is given to; before each, the
     passages that cannot make the best with the bonuses left are left out, so the last
     are looked for among few. Each bonus's passages, in order."""
-    left = sum(bonus.value for bonus in bonuses)
+    left = sum(bonus.value for bonus in wanted.bonuses)
     given = []
-    for bonus in bonuses:
-        _drop_below(scores, _floor(scores, limit, per_file, path_of), left)
+    for bonus in wanted.bonuses:
+        _drop_below(scores, _floor(scores, wanted), left)
         found = bonus.find(scores.keys())
         for doc in found:
             scores[doc] += bonus.value
@@ -178,11 +162,9 @@ def with_bonuses(
     return given
 
 
-def near_cut(
-    scores: dict[int, float], limit: int, per_file: int | None, path_of: Callable[[int], str]
-) -> list[int]:
+def near_cut(scores: dict[int, float], wanted: Wanted) -> list[int]:
     """The passages whose scores (within rounding) may put them among the best."""
-    floor = _floor(scores, limit, per_file, path_of)
+    floor = _floor(scores, wanted)
     low = floor - _ROUNDING * abs(floor)
     return [doc for doc, value in scores.items() if value >= low]
 
@@ -192,27 +174,25 @@ def _above(scores: dict[int, float], value: float, limit: int) -> bool:
     return sum(map(float(value).__lt__, scores.values())) >= limit
 
 
-def _floor(
-    scores: dict[int, float], limit: int, per_file: int | None, path_of: Callable[[int], str]
-) -> float:
+def _floor(scores: dict[int, float], wanted: Wanted) -> float:
     """A score the ``limit``-th best will have at least (with ``per_file``: the best of
     the ``limit``-th file), or minus infinity while fewer are known."""
+    limit = wanted.limit
     if len(scores) < limit or limit < 1:
         return float("-inf")
-    plain = heapq.nlargest(limit, scores.values())[-1]
-    if per_file is None:
-        return plain
-    wanted = limit
+    if wanted.per_file is None:
+        return heapq.nlargest(limit, scores.values())[-1]
+    count = limit
     while True:
-        top = heapq.nlargest(wanted, scores.items(), key=itemgetter(1))
+        found = heapq.nlargest(count, scores.items(), key=itemgetter(1))
         files: set[str] = set()
-        for doc, value in top:
-            files.add(path_of(doc))
+        for doc, value in found:
+            files.add(wanted.path_of(doc))
             if len(files) == limit:
                 return value
-        if len(top) == len(scores):
+        if len(found) == len(scores):
             return float("-inf")
-        wanted *= 4
+        count *= 4
 
 
 def _drop_below(scores: dict[int, float], floor: float, left: float) -> None:
