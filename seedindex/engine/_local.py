@@ -36,6 +36,8 @@ FILE_FIELDS = ("title", "tag", "word")
 #: Terms a pattern matches at most, in the index's order (its passages are found by
 #: all of them): Lucene's default limit of clauses.
 MAX_MATCHED_EXPANSION = 1024
+# Words whose near spellings a snapshot keeps.
+_NEAR_WORDS = 1_000
 # Passage numbers of keys handed out, kept to fetch them again without a look-up.
 _KNOWN_KEYS = 10_000
 # Terms of a pattern's expansion between two looks at the deadline.
@@ -102,7 +104,7 @@ class LocalSnapshot:
         key = (word, distance, prefix)
         found = self._near.get(key)
         if found is None:
-            if len(self._near) >= _KNOWN_KEYS:
+            if len(self._near) >= _NEAR_WORDS:
                 self._near.clear()
             found = self._near[key] = self._near_words(word, distance, prefix)
         return found
