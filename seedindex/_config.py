@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from .errors import ConfigError
 
 SEEDS_ENV = "SEEDINDEX_SEEDS"
 INDEX_DIR_ENV = "SEEDINDEX_INDEX_DIR"
+SHARDS_ENV = "SEEDINDEX_SHARDS"
 
 
 def _extensions(value: tuple[str, ...] | list[str]) -> tuple[str, ...]:
@@ -21,7 +23,58 @@ def _extensions(value: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 
 
 #: The engines, by name, and the module that makes each (imported only when used).
-ENGINES = {"whoosh": "seedindex.engine.whoosh", "memory": "seedindex.engine.memory"}
+ENGINES = {
+    "whoosh": "seedindex.engine.whoosh",
+    "memory": "seedindex.engine.memory",
+    "xapian": "seedindex.engine.xapian",
+}
+#: What a sharded index does when a shard does not answer.
+ON_SHARD_ERROR = ("raise", "partial")
+
+
+def _address(text: str) -> str:
+    host, colon, port = text.strip().rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"a shard's address is HOST:PORT, not {text!r}")
+    return f"{host}:{int(port)}"
+
+
+def _addresses(texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(map(_address, texts))
+
+
+@attrs.frozen
+class Shard:
+    """One shard of a sharded index: the server its part is written to (read from too),
+    and replicas of it, read from first. ``Shard.parse("host:port|replica:port")``."""
+
+    address: str = attrs.field(converter=_address)
+    replicas: tuple[str, ...] = attrs.field(default=(), converter=_addresses)
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        address, *replicas = text.split("|")
+        return cls(address, tuple(replicas))
+
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """The addresses to read from, in the order they are tried."""
+        return (*self.replicas, self.address)
+
+    def __str__(self) -> str:
+        return "|".join((self.address, *self.replicas))
+
+
+def shards_of(
+    value: str | Shard | list[str | Shard] | tuple[str | Shard, ...],
+) -> tuple[Shard, ...]:
+    """Shards from ``Shard`` values or text: ``"host:port,host:port|replica:port"``."""
+    items: Sequence[str | Shard]
+    if isinstance(value, Shard):
+        items = [value]
+    else:
+        items = value.split(",") if isinstance(value, str) else value
+    return tuple(item if isinstance(item, Shard) else Shard.parse(item) for item in items if item)
 
 
 def _engine(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -32,6 +85,13 @@ def _engine(instance: object, attribute: attrs.Attribute[Any], value: str) -> No
 def _language(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
     if value not in LANGUAGES:
         raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
+
+
+def _on_shard_error(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    if value not in ON_SHARD_ERROR:
+        raise ConfigError(
+            f"on_shard_error must be one of {', '.join(ON_SHARD_ERROR)}, not {value!r}"
+        )
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -62,8 +122,18 @@ class Config:
     #: Seconds a writer waits for another writer before ``IndexLockedError``.
     lock_timeout: float = attrs.field(default=10.0, validator=_positive)
     #: The engine that stores and searches the passages: ``"whoosh"`` (in the index
-    #: directory) or ``"memory"`` (built again at every open; for tests and tiny folders).
+    #: directory), ``"memory"`` (built again at every open; for tests and tiny folders) or
+    #: ``"xapian"`` (remote shards: set by ``shards``).
     engine: str = attrs.field(default="whoosh", validator=_engine)
+    #: The servers of a sharded index (``seedindex[shards]``), one ``Shard`` (or
+    #: ``"host:port"``) each: passages are kept and searched there, the manifest here.
+    shards: tuple[Shard, ...] = attrs.field(default=(), converter=shards_of)
+    #: Seconds a shard may take to accept a connection, and to answer once connected.
+    shard_connect_timeout: float = attrs.field(default=1.0, validator=_positive)
+    shard_timeout: float = attrs.field(default=2.0, validator=_positive)
+    #: When a shard does not answer: ``"raise"`` ``ShardUnavailableError``, or
+    #: ``"partial"``: answer from the others, with a warning.
+    on_shard_error: str = attrs.field(default="raise", validator=_on_shard_error)
     #: The language words are stemmed in, and whose stop words plain queries leave out
     #: (Snowball's: english, french, german, spanish, russian, ...).
     language: str = attrs.field(default="english", validator=_language)
@@ -77,11 +147,19 @@ class Config:
     #: (refused by default: its files could have been planted).
     trust_index_dir: bool = False
 
+    def __attrs_post_init__(self) -> None:
+        if self.shards and self.engine == "whoosh":  # (the default: shards say which)
+            object.__setattr__(self, "engine", "xapian")
+        if (self.engine == "xapian") != bool(self.shards):
+            raise ConfigError("the xapian engine is the engine of shards: give both, or neither")
+
     def fingerprint(self) -> str:
         """What the index content depends on: a change means a full rebuild."""
         parts = [",".join(self.extensions), str(self.max_passage_words)]
         parts += [str(self.max_file_bytes), str(self.follow_external_links), self.engine]
         parts.append(self.language)
+        if self.shards:  # (their addresses may change: the shards stay the same)
+            parts.append(f"shards:{len(self.shards)}")
         if self.semantic:
             embedder = self.embedder
             named = "default" if embedder is None else f"{embedder.name}/{embedder.dimension}"

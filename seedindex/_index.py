@@ -278,7 +278,7 @@ class Index:
     def _open_engine(self, *, warn: bool) -> Engine | None:
         for attempt in range(_READ_ATTEMPTS):  # (a commit may remove what was just listed)
             try:
-                return open_engine(self.config.engine, self._directory.engine)
+                return open_engine(self.config, self._directory.engine)
             except CorruptEngineError as exc:
                 if attempt == _READ_ATTEMPTS - 1 and warn:
                     self._say_damaged(exc)
@@ -291,7 +291,7 @@ class Index:
         """The engine, made empty when there is none yet."""
         if self._engine is None:
             try:
-                self._use(create_engine(self.config.engine, self._directory.engine))
+                self._use(create_engine(self.config, self._directory.engine))
             except OSError as exc:
                 raise IndexDirError(
                     f"cannot create index in {self.location}: {exc.strerror}"
@@ -370,7 +370,7 @@ def stats(
     engine = None
     if directory.holds(root, config, __version__):
         try:
-            engine = open_engine(config.engine, directory.engine)
+            engine = open_engine(config, directory.engine)
         except CorruptEngineError:
             engine = None
     try:

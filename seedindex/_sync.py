@@ -22,7 +22,7 @@ from . import _analysis, documents, sources
 from ._config import Config
 from .documents import SECTION_SEPARATOR
 from .engine import CorruptEngineError, Engine, EngineError, EngineWriter, NewDocument, NewPassage
-from .errors import IndexDirError, PassageNotFoundError, StaleDocumentError
+from .errors import IndexDirError, PassageNotFoundError, SeedIndexError, StaleDocumentError
 from .store import IndexDirectory
 from .store import manifest as _manifest
 from .store.manifest import Entry, Manifest, ManifestWriter, Seen, SkippedEntry, Unchanged
@@ -197,7 +197,9 @@ class Syncer:
         except documents.Unreadable as exc:  # a reader's code changed since, say
             raise StaleDocumentError(f"{path} cannot be read again: {exc}") from None
 
-    def _cannot_write(self, problem: Exception) -> IndexDirError:
+    def _cannot_write(self, problem: Exception) -> SeedIndexError:
+        if isinstance(problem, SeedIndexError):  # a shard that cannot be reached, say
+            return problem
         return IndexDirError(f"cannot write index at {self.directory.root}: {problem}")
 
     def _walk(

@@ -16,6 +16,7 @@ __all__ = [
     "QueryTimeoutError",
     "SeedIndexError",
     "SeedsError",
+    "ShardUnavailableError",
     "StaleDocumentError",
     "UnsafeIndexDirError",
 ]
@@ -91,3 +92,14 @@ class IndexLockedError(IndexDirError, TimeoutError):
     def __init__(self, message: str, *, holder: str | None = None) -> None:
         super().__init__(message)
         self.holder = holder
+
+
+class ShardUnavailableError(SeedIndexError, ConnectionError):
+    """A shard of a sharded index (``Config(shards=...)``) did not answer: ``shards``
+    names the addresses that did not."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, shards: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.shards = shards

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from whoosh import formats
 
-from seedindex import Index, query
+from seedindex import Config, Index, query
 from seedindex.engine.whoosh._read import BufferStream as _BufferStream
 from seedindex.engine.whoosh._schema import PassagePositions
 from seedindex.engine.whoosh._schema import schema as _schema
@@ -154,7 +154,7 @@ def test_a_terms_count_is_its_live_passages_with_and_without_deletions(
     Index.open(root, index_dir=index_dir).close()
 
     def counts() -> list[tuple[int, int]]:
-        engine = open_engine(index_dir / "whoosh")
+        engine = open_engine(index_dir / "whoosh", Config())
         assert engine is not None
         postings = engine.snapshot().postings
         deleted.append(postings._deletions)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from typing import Protocol
 
 import attrs
 
-from .._config import ENGINES
+from .._config import ENGINES, Config
 from ..query import Vocabulary
 from ..query._tree import Node
 
@@ -179,9 +179,9 @@ class EngineWriteError(EngineError):
 
 
 class _EngineModule(Protocol):
-    def open(self, folder: Path) -> Engine | None: ...
+    def open(self, folder: Path, config: Config) -> Engine | None: ...
 
-    def create(self, folder: Path) -> Engine: ...
+    def create(self, folder: Path, config: Config) -> Engine: ...
 
 
 def _module(kind: str) -> _EngineModule:
@@ -189,17 +189,18 @@ def _module(kind: str) -> _EngineModule:
     return module
 
 
-def open_engine(kind: str, folder: Path) -> Engine | None:
-    """The engine of that kind stored in ``folder``; None when there is none there.
+def open_engine(config: Config, folder: Path) -> Engine | None:
+    """The engine ``config`` names, stored in ``folder`` (or where it says); None when
+    there is none there.
 
     Raises CorruptEngineError when what is there cannot be read.
     """
-    return _module(kind).open(folder)
+    return _module(config.engine).open(folder, config)
 
 
-def create_engine(kind: str, folder: Path) -> Engine:
-    """An empty engine of that kind in ``folder`` (made anew)."""
-    return _module(kind).create(folder)
+def create_engine(config: Config, folder: Path) -> Engine:
+    """An empty engine of the kind ``config`` names, in ``folder`` (made anew)."""
+    return _module(config.engine).create(folder, config)
 
 
 __all__ = [

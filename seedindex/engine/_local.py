@@ -9,14 +9,10 @@ so passage numbers never leave the engine.
 from __future__ import annotations
 
 import bisect
-import re
-import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import takewhile
 from typing import Protocol
 
-from .. import _analysis
 from ..query import tree as t
 from ..ranking import (
     CONTEXT_WEIGHT,
@@ -30,18 +26,15 @@ from ..ranking import (
     with_context,
 )
 from . import PassageKey, Search, SearchTimedOut, StoredPassage, TermPart
+from ._vocabulary import TermVocabulary
 
 #: Fields said of a whole file, held on its first passage only.
 FILE_FIELDS = ("title", "tag", "word")
 #: Terms a pattern matches at most, in the index's order (its passages are found by
 #: all of them): Lucene's default limit of clauses.
 MAX_MATCHED_EXPANSION = 1024
-# Words whose near spellings a snapshot keeps.
-_NEAR_WORDS = 1_000
 # Passage numbers of keys handed out, kept to fetch them again without a look-up.
 _KNOWN_KEYS = 10_000
-# Terms of a pattern's expansion between two looks at the deadline.
-_CHECK_EVERY = 256
 # Terms whose postings in text and context, merged, a snapshot keeps.
 _MERGED_TERMS = 20_000
 
@@ -76,18 +69,17 @@ class Postings(Protocol):
     def stored(self, doc: int) -> StoredPassage: ...
 
 
-class LocalSnapshot:
+class LocalSnapshot(TermVocabulary):
     """The ``Snapshot`` of a local engine's postings (one reader: one thread at a time)."""
 
     def __init__(self, postings: Postings, generation: int) -> None:
+        super().__init__()
         self.postings = postings
         self.generation = generation
         self._docs: dict[PassageKey, int] = {}
         self._merged: dict[str, tuple[list[int], list[float], float]] = {}
-        self.deadline: float | None = None
         self._partial: dict[int, float] = {}  # the scores of a search as they come
         self._patterns: dict[t.Leaf, set[int]] = {}  # the passages of a search's patterns
-        self._near: dict[tuple[str, int, int], list[str]] = {}
 
     # -- vocabulary ----------------------------------------------------------
 
@@ -100,72 +92,11 @@ class LocalSnapshot:
     def passage_count(self) -> int:
         return self.postings.corpus.passages
 
-    def near(self, word: str, distance: int, prefix: int) -> list[str]:
-        key = (word, distance, prefix)
-        found = self._near.get(key)
-        if found is None:
-            if len(self._near) >= _NEAR_WORDS:
-                self._near.clear()
-            found = self._near[key] = self._near_words(word, distance, prefix)
-        return found
+    def count(self, field: str, term: str) -> int:
+        return self.postings.count(field, term)
 
-    def _near_words(self, word: str, distance: int, prefix: int) -> list[str]:
-        start = word[:prefix]
-        ranked: dict[str, tuple[int, int]] = {}  # word: (edits, -files)
-        for found in takewhile(
-            lambda w: w.startswith(start), self.postings.terms_from("word", start)
-        ):
-            # An edit changes the length by one at most: most words need no closer look.
-            if abs(len(found) - len(word)) > distance:
-                continue
-            apart = edits(found, word, distance)
-            holding = self.postings.count("word", found) if apart <= distance else 0
-            if holding:  # (in live files only)
-                ranked[found] = (apart, -holding)
-        return sorted(ranked, key=lambda w: (ranked[w], w))
-
-    def expand(self, pattern: t.Pattern, limit: int) -> list[str]:
-        found: list[str] = []
-        for term in self._expansion(pattern):
-            found.append(term)
-            if len(found) >= limit:
-                break
-        return found
-
-    def _in_time(self) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise SearchTimedOut([])
-
-    def _timed(self, items: Iterator[str]) -> Iterator[str]:
-        """``items``, the deadline looked at every so often."""
-        for number, item in enumerate(items):
-            if not number % _CHECK_EVERY:
-                self._in_time()
-            yield item
-
-    def _expansion(self, pattern: t.Pattern) -> Iterator[str]:
-        def terms_from(field: str, start: str) -> Iterator[str]:
-            return self._timed(self.postings.terms_from(field, start))
-
-        if isinstance(pattern, t.Prefix):
-            yield from _starting(terms_from(pattern.field, pattern.text), pattern.text)
-        elif isinstance(pattern, t.Wildcard):
-            literal = re.split(r"[*?]", pattern.pattern, maxsplit=1)[0]
-            regex = re.compile(
-                "".join(
-                    ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.pattern
-                ),
-                re.DOTALL,
-            )
-            for term in _starting(terms_from(pattern.field, literal), literal):
-                if regex.fullmatch(term):
-                    yield term
-        elif isinstance(pattern, t.Fuzzy):
-            if pattern.field == "text":
-                near = self.near(pattern.text, pattern.distance, pattern.prefix)
-                yield from dict.fromkeys(_analysis.term(word) for word in near)
-        else:
-            yield from _in_range(terms_from(pattern.field, pattern.low or ""), pattern)
+    def terms_from(self, field: str, start: str) -> Iterator[str]:
+        return self.postings.terms_from(field, start)
 
     # -- searching -----------------------------------------------------------
 
@@ -366,37 +297,6 @@ def required(node: t.Node) -> set[str]:
     if isinstance(node, t.AndMaybe):
         return required(node.required)
     return set()
-
-
-def _starting(terms: Iterator[str], prefix: str) -> Iterator[str]:
-    return takewhile(lambda term: term.startswith(prefix), terms)
-
-
-def _in_range(terms: Iterator[str], span: t.Range) -> Iterator[str]:
-    for term in terms:
-        if span.high is not None and (
-            term > span.high or (term == span.high and not span.include_high)
-        ):
-            return
-        if term == span.low and not span.include_low:
-            continue
-        yield term
-
-
-def edits(a: str, b: str, limit: int) -> int:
-    """The Damerau-Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` when above it."""
-    two_ago: list[int] = []
-    one_ago: list[int] = []
-    row: list[int] = [*range(1, len(b) + 1), 0]
-    for x in range(len(a)):
-        two_ago, one_ago, row = one_ago, row, [0] * len(b) + [x + 1]
-        for y in range(len(b)):
-            row[y] = min(one_ago[y] + 1, row[y - 1] + 1, one_ago[y - 1] + (a[x] != b[y]))
-            if x and y and a[x] == b[y - 1] and a[x - 1] == b[y] and a[x] != b[y]:
-                row[y] = min(row[y], two_ago[y - 2] + 1)
-        if x > limit and min(row) > limit:
-            return limit + 1
-    return row[len(b) - 1]
 
 
 def in_order(positions: Sequence[list[int]], slop: int) -> bool:

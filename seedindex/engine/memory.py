@@ -17,6 +17,7 @@ from typing import NamedTuple
 import attrs
 
 from .. import _analysis
+from .._config import Config
 from ..ranking import Corpus
 from . import NewDocument, NewPassage, StoredPassage
 from ._local import LocalSnapshot, holding_all, in_order
@@ -24,12 +25,12 @@ from ._local import LocalSnapshot, holding_all, in_order
 __all__ = ["MemoryEngine", "create", "open"]
 
 
-def open(folder: Path) -> MemoryEngine | None:
+def open(folder: Path, config: Config) -> MemoryEngine | None:
     """Nothing is kept on disk: there is never an index to open."""
     return None
 
 
-def create(folder: Path) -> MemoryEngine:
+def create(folder: Path, config: Config) -> MemoryEngine:
     return MemoryEngine()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from . import _compat  # isort: skip  (before any of Whoosh's own imports)
 from whoosh import index
 
+from ..._config import Config
 from .. import CorruptEngineError, EngineWriteError, NewDocument
 from .._local import LocalSnapshot
 from ._compat import scoped
@@ -40,7 +41,7 @@ _PARALLEL_FROM_FILES = 500
 _PARALLEL_FROM_BYTES = 4_000_000
 
 
-def open(folder: Path) -> WhooshEngine | None:
+def open(folder: Path, config: Config) -> WhooshEngine | None:
     """The index in ``folder``; None when there is none; CorruptEngineError when damaged."""
     if not folder.exists():
         return None
@@ -57,7 +58,7 @@ def open(folder: Path) -> WhooshEngine | None:
 
 
 @scoped
-def create(folder: Path) -> WhooshEngine:
+def create(folder: Path, config: Config) -> WhooshEngine:
     """An empty index in ``folder``, which is removed and made anew."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
