@@ -1,11 +1,11 @@
 """seedindex: full-text search over a folder of documents, answered with exact passages."""
 
-from ._config import Config
+from ._config import Config, Shard
 from ._index import Index, Stats, query, stats
 from ._results import Explanation, Passage, TermScore
 from ._sync import UpdateReport
 from ._version import __version__
-from .errors import QuerySyntaxError, SeedIndexError
+from .errors import QuerySyntaxError, SeedIndexError, ShardUnavailableError
 
 __all__ = [
     "Config",
@@ -14,6 +14,8 @@ __all__ = [
     "Passage",
     "QuerySyntaxError",
     "SeedIndexError",
+    "Shard",
+    "ShardUnavailableError",
     "Stats",
     "TermScore",
     "UpdateReport",

@@ -167,6 +167,18 @@ class Config:
         return "|".join(parts)
 
 
+def with_shards(config: Config, shards: str | Sequence[str | Shard] | None) -> Config:
+    """``config`` on ``shards`` if given, else on its own, else on ``$SEEDINDEX_SHARDS``."""
+    if shards is None and not config.shards:
+        shards = os.environ.get(SHARDS_ENV) or None
+    if shards is None:
+        return config
+    found = shards_of(shards if isinstance(shards, str) else list(shards))
+    if not found:
+        raise ConfigError("no shard addresses were given")
+    return attrs.evolve(config, shards=found)
+
+
 def bundled_seeds() -> Path:
     """The seeds shipped with the package (or, in a source checkout, the repo's)."""
     here = Path(__file__).resolve().parent

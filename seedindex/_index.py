@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -22,7 +22,7 @@ from typing import TypeVar
 import attrs
 
 from . import _analysis, sources
-from ._config import Config, index_location, seeds_root
+from ._config import Config, Shard, index_location, seeds_root, with_shards
 from ._results import Explanation, Passage
 from ._searcher import Searcher
 from ._sync import ProgressHook, Syncer, UpdateReport
@@ -84,6 +84,7 @@ class Index:
         auto_update: bool = True,
         progress: ProgressHook | None = None,
         force: bool = False,
+        shards: str | Sequence[str | Shard] | None = None,
     ) -> Index:
         """Open the index of ``seeds``, building it or bringing it up to date as needed.
 
@@ -93,8 +94,13 @@ class Index:
         missing or unreadable one is built. ``force`` rebuilds an index directory whose
         marker is damaged, when it holds nothing but an index's files (without it, such a
         directory is refused with ``ForeignIndexError``, as any foreign one).
+
+        ``shards`` (``"host:port,..."``, a list of them or of ``Shard``; else
+        ``Config.shards`` or ``$SEEDINDEX_SHARDS``) keeps the passages on Xapian shard
+        servers instead (``seedindex[shards]``); the manifest stays in ``index_dir``. A
+        machine that only searches them opens them with ``auto_update=False``.
         """
-        config = config or Config()
+        config = with_shards(config or Config(), shards)
         root = seeds_root(seeds)
         sources.check_root(root)
         ix = cls(root, index_location(root, index_dir, config), config, progress)
@@ -205,8 +211,8 @@ class Index:
             self.seeds, self.config, __version__, self.config.lock_timeout, force=force
         ):
             _warn_if_broad(self.seeds)
-        else:
-            self._use(self._open_engine(warn=False))
+        # (a new index directory may be for shards that are written already)
+        self._use(self._open_engine(warn=False))
         manifest = self._sync.load_manifest()
         if self._engine is not None and (
             not auto_update or self._sync.current(self._engine, manifest)

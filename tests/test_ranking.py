@@ -5,7 +5,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedindex.ranking import Corpus, TermPostings, best
+from seedindex.ranking import Corpus, TermPostings, best, kept_length
 
 
 def test_idf_is_positive_and_falls_with_frequency() -> None:
@@ -52,3 +52,11 @@ def test_best_is_a_prefix_of_the_full_order(scores: dict[int, float], limit: int
 
     everything = sorted(scores.items(), key=lambda item: (-item[1], path_of(item[0]), item[0]))
     assert best(scores, limit, path_of) == everything[:limit]
+
+
+def test_kept_lengths_are_the_lengths_whoosh_keeps() -> None:
+    from whoosh.codec.whoosh3 import byte_to_length
+    from whoosh.util.numeric import length_to_byte
+
+    for length in [*range(3000), *range(3000, 200_000, 97)]:
+        assert kept_length(length) == byte_to_length(length_to_byte(length)) >= min(length, 106374)

@@ -20,6 +20,7 @@ import attrs
 from .._config import ENGINES, Config
 from ..query import Vocabulary
 from ..query._tree import Node
+from ..ranking import CONTEXT_WEIGHT
 
 
 @attrs.frozen(order=True)
@@ -100,6 +101,14 @@ class TermPart:
     score: float
     context_frequency: float = 0.0
     context_score: float = 0.0
+
+    @classmethod
+    def of(cls, in_text: float, tf: float, idf: float, score: float) -> TermPart:
+        """The part of a term found ``in_text`` times in the text, of a frequency ``tf``
+        with its context's occurrences counted at ``CONTEXT_WEIGHT``, that adds ``score``."""
+        in_context = tf - in_text
+        share = in_context / tf if tf else 0.0
+        return cls(in_text, idf, score * (1 - share), in_context / CONTEXT_WEIGHT, score * share)
 
 
 class Snapshot(Vocabulary, Protocol):

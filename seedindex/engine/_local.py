@@ -15,7 +15,6 @@ from typing import Protocol
 
 from ..query import tree as t
 from ..ranking import (
-    CONTEXT_WEIGHT,
     Bonus,
     Corpus,
     TermPostings,
@@ -150,14 +149,7 @@ class LocalSnapshot(TermVocabulary):
         for (term, _weight), (tf, idf, value) in zip(
             scored, self.postings.corpus.explain(self._term_postings(scored), doc), strict=True
         ):
-            in_text = self._frequency("text", term, doc)
-            in_context = tf - in_text  # (tf counts the context at CONTEXT_WEIGHT)
-            share = in_context / tf if tf else 0.0
-            parts.append(
-                TermPart(
-                    in_text, idf, value * (1 - share), in_context / CONTEXT_WEIGHT, value * share
-                )
-            )
+            parts.append(TermPart.of(self._frequency("text", term, doc), tf, idf, value))
         return parts
 
     def bonus(self, bonus: Sequence[tuple[t.Node, float]], key: PassageKey) -> float:

@@ -25,6 +25,16 @@ B = 0.75
 CONTEXT_WEIGHT = 0.75
 
 
+# Passage lengths as an index keeps them, in one byte each (as Lucene's norms and
+# Whoosh's lengths are): BM25 sees a length rounded up to the next of 256 steps.
+_KEPT_LENGTHS = [round((1.033**step - 1) * 27) for step in range(256)]
+
+
+def kept_length(length: int) -> int:
+    """``length`` as BM25 sees it: rounded up to a length one byte can hold."""
+    return _KEPT_LENGTHS[min(bisect.bisect_left(_KEPT_LENGTHS, length), 255)]
+
+
 @attrs.frozen
 class TermPostings:
     """One query term: its weight (boost) and the passages holding it."""
