@@ -1,7 +1,7 @@
 """The ``seedindex`` command: a thin shell over the library's public API.
 
 Exit codes: 0 found, 1 nothing found, 2 usage or query syntax error, 3 seeds
-folder problem, 4 index problem, 70 internal error, 130 interrupted.
+folder problem, 4 index or shard server problem, 70 internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -170,6 +171,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_mcp)
 
+    shard = commands.add_parser("shard", help="serve a shard of a sharded index (xapian-tcpsrv)")
+    shard_commands = shard.add_subparsers(title="shard commands", required=True, metavar="COMMAND")
+    shard_serve = shard_commands.add_parser(
+        "serve", help="serve the shard database in DIR until Ctrl-C (needs xapian-tools)"
+    )
+    shard_serve.add_argument("folder", metavar="DIR", help="the shard's database folder")
+    shard_serve.add_argument("--port", type=_port, required=True, help="the port to listen on")
+    shard_serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (127.0.0.1; 0.0.0.0: all)"
+    )
+    shard_serve.add_argument(
+        "--writable", action="store_true", help="let the index's writer change it (made if missing)"
+    )
+    shard_serve.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    shard_serve.set_defaults(run=_shard_serve)
+
     for command in (search, build, update, similar, status, watch, serve):
         command.add_argument("--seeds", metavar="DIR", help="folder of documents to search")
         command.add_argument("--index-dir", metavar="DIR", help="where the index is kept")
@@ -185,6 +202,11 @@ def _parser() -> argparse.ArgumentParser:
             "--semantic",
             action="store_true",
             help="rank by words and meaning (an index of its own; needs seedindex[semantic])",
+        )
+        command.add_argument(
+            "--shards",
+            metavar="HOST:PORT,...",
+            help="keep and search the passages on these shard servers ($SEEDINDEX_SHARDS)",
         )
     return parser
 
@@ -205,6 +227,13 @@ def _positive_int(text: str) -> int:
 
 def _count(text: str) -> int:
     return _whole_number(text, 0)
+
+
+def _port(text: str) -> int:
+    port = _whole_number(text, 1)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {port}")
+    return port
 
 
 def _place(text: str) -> tuple[str, int]:
@@ -349,6 +378,29 @@ def _mcp(args: argparse.Namespace) -> int:
     return EXIT_FOUND
 
 
+def _shard_serve(args: argparse.Namespace) -> int:
+    from .serving.shard import ShardServer
+
+    server = ShardServer(args.folder, args.port, host=args.host, writable=args.writable)
+    signal.signal(signal.SIGTERM, _interrupted)
+    server.start()
+    try:
+        if not args.quiet:
+            kind = "writable " if args.writable else ""
+            print(f"serving {kind}shard {args.folder} on {server.address} (Ctrl-C stops)")
+        code = server.wait()
+        _error(f"the shard server ended with exit code {code}")
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:  # how serving ends: not an error
+        return EXIT_FOUND
+    finally:
+        server.stop()
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _open(
     args: argparse.Namespace,
     config: Config | None = None,
@@ -370,7 +422,12 @@ def _config(
 ) -> Config:
     """The settings of a command (that shows passages in ``style``, if given): matches
     marked in colour on a terminal, as ``[[ ]]`` in JSON, not at all in plain text."""
-    config = Config(feedback=feedback, trust_index_dir=args.trust_index_dir, semantic=args.semantic)
+    config = Config(
+        feedback=feedback,
+        trust_index_dir=args.trust_index_dir,
+        semantic=args.semantic,
+        shards=args.shards or (),
+    )
     if style is None or getattr(args, "json", False):
         return config
     return attrs.evolve(config, highlight=COLOR_MARKER if style.color else PLAIN_MARKER)

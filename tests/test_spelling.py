@@ -42,16 +42,16 @@ def test_misspelt_word_still_finds_its_passages_below_exact_matches(ix: Index) -
 def test_a_pasted_page_of_unknown_words_looks_up_only_a_few(
     ix: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from seedindex.engine._local import LocalSnapshot
+    from seedindex.engine._vocabulary import TermVocabulary
 
     calls: list[str] = []
-    near = LocalSnapshot.near
+    near = TermVocabulary.near
 
-    def counting(self: LocalSnapshot, term: str, distance: int, prefix: int) -> list[str]:
+    def counting(self: TermVocabulary, term: str, distance: int, prefix: int) -> list[str]:
         calls.append(term)
         return near(self, term, distance, prefix)
 
-    monkeypatch.setattr(LocalSnapshot, "near", counting)
+    monkeypatch.setattr(TermVocabulary, "near", counting)
     page = " ".join(f"unknownword{n}x" for n in range(200)) + " humanitarain"
     ix.search(page)
     assert len(calls) == 8

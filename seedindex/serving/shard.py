@@ -39,7 +39,11 @@ class ShardServer:
     ``writable`` lets one writer change it (a database is made when there is none)."""
 
     def __init__(
-        self, folder: str | os.PathLike[str], port: int, *, host: str = "127.0.0.1",
+        self,
+        folder: str | os.PathLike[str],
+        port: int,
+        *,
+        host: str = "127.0.0.1",
         writable: bool = False,
     ) -> None:
         self.folder = Path(folder)
@@ -59,6 +63,8 @@ class ShardServer:
             )
         if not self.writable and not (self.folder / "iamglass").is_file():
             raise IndexDirError(f"no shard database in {self.folder} (serve it --writable first)")
+        if self._taken():
+            raise IndexDirError(f"the shard server cannot listen on {self.address}: it is in use")
         command = [program, "--interface", self.host, "--port", str(self.port), "--quiet"]
         command += ["--idle-timeout", str(_IDLE_MS), "--active-timeout", str(_ACTIVE_MS)]
         if self.writable:
@@ -68,6 +74,16 @@ class ShardServer:
             command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         self._wait_until_accepting()
+
+    def _taken(self) -> bool:
+        """Whether another program listens on the port already."""
+        with socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((self.host.strip("[]"), self.port))
+            except OSError:
+                return True
+        return False
 
     def _wait_until_accepting(self) -> None:
         assert self._process is not None
@@ -99,14 +115,17 @@ class ShardServer:
     def stop(self) -> None:
         """Stop the server (and the connections it serves)."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
             return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
 
     def __enter__(self) -> ShardServer:
         self.start()

@@ -58,7 +58,7 @@ def read_database(shard: Shard, timeouts: Timeouts) -> Any:
         try:
             return xapian.remote_open(host, port, timeouts.read_ms, timeouts.connect_ms)
         except xapian.Error as exc:
-            problems.append(f"{address}: {_reason(exc)}")
+            problems.append(f"{address}: {_reason(exc)}" if shard.replicas else _reason(exc))
     raise _Unreachable(shard, "; ".join(problems))
 
 
@@ -72,12 +72,15 @@ def write_database(shard: Shard, timeouts: Timeouts) -> Any:
             f"shard {shard.address} is being written by another writer", holder=shard.address
         ) from None
     except xapian.Error as exc:
-        raise unavailable([shard], f"{shard.address}: {_reason(exc)}") from None
+        raise unavailable([shard], _reason(exc)) from None
 
 
 def _reason(exc: Any) -> str:
-    message = str(exc.get_msg() if hasattr(exc, "get_msg") else exc)
-    return _REMOTE.sub("", message).removeprefix("REMOTE:").strip(" ()") or type(exc).__name__
+    """What Xapian says went wrong, without where (the address is said already)."""
+    message = str(exc.get_msg()).removeprefix("REMOTE:") or type(exc).__name__
+    cause = exc.get_error_string()
+    cause = cause.decode("utf-8", "replace") if isinstance(cause, bytes) else cause
+    return f"{message}: {cause}" if cause else message
 
 
 def unavailable(shards: Sequence[Shard], reason: str) -> ShardUnavailableError:
@@ -115,6 +118,8 @@ class Connections:
     @property
     def missing(self) -> tuple[str, ...]:
         """The shards left out, by address."""
+        if self.database is None:  # (a connection that failed: every shard is tried again)
+            return ()
         return tuple(s.address for s, db in zip(self._shards, self.each, strict=True) if db is None)
 
     def connect(self) -> None:
@@ -141,6 +146,8 @@ class Connections:
 
     def call(self, ask: Callable[[Any], T]) -> T:
         """``ask(database)``; a connection the server dropped is opened again, once."""
+        if self.database is None:
+            self.connect()
         try:
             try:
                 return ask(self.database)
@@ -162,6 +169,9 @@ class Connections:
 
     def reopen(self) -> bool:
         """Whether a shard has been committed to (or came back) since the last look."""
+        if self.database is None:
+            self.connect()
+            return True
         if self.missing and time.monotonic() - self._tried >= _RETRY_AFTER:
             before = self.missing
             self.connect()
