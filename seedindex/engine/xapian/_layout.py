@@ -20,6 +20,7 @@ A passage is one Xapian document:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import Counter
@@ -68,6 +69,7 @@ def decoded(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def term(field: str, text: str) -> bytes | None:
     """The Xapian term of ``text`` in ``field``; None when Xapian cannot hold it."""
     if field == "path":

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import queue
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -32,6 +34,8 @@ from ._layout import (
 from ._xapian import xapian
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Changes waiting for a shard's thread at most.
+_QUEUED = 256
 
 
 def _writes(method: F) -> F:
@@ -76,21 +80,24 @@ class ShardWriter:
             self._close()
             raise
 
+        self._senders = [_Sender(database) for database in self._databases]
+
     @_writes
     def delete(self, path: str) -> None:
-        self._database(path).delete_document(path_term(path))
+        database, sender = self._shard_of(path)
+        sender.send(functools.partial(database.delete_document, path_term(path)))
 
     @_writes
     def add(self, document: NewDocument) -> None:
-        database = self._database(document.path)
-        # (a file written again by an update that stopped half-way has no passages twice)
-        database.delete_document(path_term(document.path))
+        database, sender = self._shard_of(document.path)
         for found in documents(document, self._batch):
-            database.add_document(found)
+            sender.send(functools.partial(database.add_document, found))
 
     @_writes
     def commit(self, *, replace_all: bool = False) -> None:
         try:
+            for sender in self._senders:
+                sender.drain()
             generations = [db.get_metadata(GENERATION_KEY) for db in self._databases]
             generation = max(int(g or 0) for g in generations) + 1
             ours = encoded(BATCH + self._batch)
@@ -108,6 +115,9 @@ class ShardWriter:
 
     def cancel(self) -> None:
         try:
+            for sender in self._senders:
+                with contextlib.suppress(Exception):
+                    sender.drain()
             for database in self._databases:
                 if database.get_metadata(WRITING_KEY):  # (not committed yet)
                     database.cancel_transaction()
@@ -118,11 +128,53 @@ class ShardWriter:
         finally:
             self._close()
 
-    def _database(self, path: str) -> Any:
-        return self._databases[shard_of(path, len(self._databases))]
+    def _shard_of(self, path: str) -> tuple[Any, _Sender]:
+        number = shard_of(path, len(self._databases))
+        return self._databases[number], self._senders[number]
 
     def _close(self) -> None:
+        for sender in getattr(self, "_senders", ()):
+            sender.stop()
         for database in self._databases:
             with contextlib.suppress(xapian.Error):
                 database.close()
         self._databases = []
+
+
+class _Sender:
+    """Sends one shard its changes, in order, from a thread of its own: Xapian lets go
+    of the interpreter while it waits for a server, so the shards work side by side and
+    beside the analysis. A change that fails is raised at the next ``send`` or ``drain``,
+    and the changes after it are dropped."""
+
+    def __init__(self, database: Any) -> None:
+        self._queue: queue.Queue[Callable[[], object] | None] = queue.Queue(_QUEUED)
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="seedindex-shard", daemon=True)
+        self._thread.start()
+
+    def send(self, change: Callable[[], object]) -> None:
+        self._check()
+        self._queue.put(change)
+
+    def drain(self) -> None:
+        """Wait until every change is sent (then nothing more can be)."""
+        self.stop()
+        self._check()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while (change := self._queue.get()) is not None:
+            if self._failed is None:
+                try:
+                    change()
+                except BaseException as exc:  # (raised in the writing thread)
+                    self._failed = exc
+
+    def _check(self) -> None:
+        if self._failed is not None:
+            raise self._failed
