@@ -2,7 +2,7 @@
 
 from ._config import Config, Shard
 from ._index import Index, Stats, query, stats
-from ._results import Explanation, Passage, TermScore
+from ._results import Explanation, Passage, Results, TermScore
 from ._sync import UpdateReport
 from ._version import __version__
 from .errors import QuerySyntaxError, SeedIndexError, ShardUnavailableError
@@ -13,6 +13,7 @@ __all__ = [
     "Index",
     "Passage",
     "QuerySyntaxError",
+    "Results",
     "SeedIndexError",
     "Shard",
     "ShardUnavailableError",

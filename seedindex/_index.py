@@ -23,7 +23,7 @@ import attrs
 
 from . import _analysis, sources
 from ._config import Config, Shard, index_location, seeds_root, with_shards
-from ._results import Explanation, Passage
+from ._results import Explanation, Passage, Results
 from ._searcher import Searcher
 from ._sync import ProgressHook, Syncer, UpdateReport
 from ._version import __version__
@@ -115,7 +115,7 @@ class Index:
 
     def search(
         self, text: str, *, limit: int = 10, strict: bool = False, per_file: int | None = None
-    ) -> list[Passage]:
+    ) -> Results:
         """The passages matching ``text``, best first (ties by path, then offset).
 
         ``per_file`` keeps at most that many passages of any one file.
@@ -136,7 +136,7 @@ class Index:
         """The passage of file ``path`` (relative to the seeds) that holds ``line``."""
         return self._read(lambda searcher: searcher.passage_at(path, line))
 
-    def similar(self, passage: Passage, *, limit: int = 10) -> list[Passage]:
+    def similar(self, passage: Passage, *, limit: int = 10) -> Results:
         """Passages most like ``passage`` (more like this), best first, not itself."""
         _check_count("limit", limit)
         return self._read(lambda searcher: searcher.similar(passage, limit=limit))
@@ -412,7 +412,7 @@ def query(
     config: Config | None = None,
     auto_update: bool = True,
     progress: ProgressHook | None = None,
-) -> list[Passage]:
+) -> Results:
     """Search ``seeds`` (default: ``$SEEDINDEX_SEEDS`` or the bundled seeds) for ``text``.
 
     The index is built on first use and brought up to date when the seeds change.

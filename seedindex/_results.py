@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 
 import attrs
@@ -72,6 +73,19 @@ class Passage:
         """Its fields, highlights and terms, as plain values (for JSON)."""
         found = attrs.asdict(self, filter=lambda field, _value: field.name != "marking")
         return {**found, "highlights": self.highlights, "terms": list(self.terms)}
+
+
+class Results(list[Passage]):
+    """The passages a search found, best first (a list), and how they were found:
+    ``missing_shards``, the shards a partial answer was made without
+    (``Config(on_shard_error="partial")``; their passages, and their part in the
+    scores' statistics, are missing)."""
+
+    def __init__(
+        self, passages: Iterable[Passage] = (), missing_shards: Iterable[str] = ()
+    ) -> None:
+        super().__init__(passages)
+        self.missing_shards = tuple(missing_shards)
 
 
 @attrs.frozen

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from ._config import Config
-from ._results import Explanation, Passage, TermScore, to_passage
+from ._results import Explanation, Passage, Results, TermScore, to_passage
 from .engine import Engine, PassageKey, Search, SearchTimedOut, Snapshot, StoredPassage
 from .errors import PassageNotFoundError, QueryTimeoutError
 from .query import Plan, is_plain, parse, plain_plan, similar_plan, tree_plan
@@ -76,7 +76,7 @@ class Searcher:
         # (``--explain``) ranks it once, not once a passage.
         self._last = threading.local()
 
-    def search(self, text: str, *, limit: int, strict: bool, per_file: int | None) -> list[Passage]:
+    def search(self, text: str, *, limit: int, strict: bool, per_file: int | None) -> Results:
         snapshot = self.engine.snapshot()
         snapshot.deadline = time.monotonic() + self.config.query_timeout
         ranking = Ranking(Plan((), (), None))
@@ -144,7 +144,7 @@ class Searcher:
                 return to_passage(stored, 0.0, (), self.config.highlight, self.config.language)
         raise PassageNotFoundError(f"no indexed passage at {path}:{line}")
 
-    def similar(self, passage: Passage, *, limit: int) -> list[Passage]:
+    def similar(self, passage: Passage, *, limit: int) -> Results:
         snapshot = self.engine.snapshot()
         ranking = Ranking(similar_plan(passage.text, snapshot))
         hits = snapshot.search(ranking.request(limit + 1))
@@ -190,11 +190,12 @@ class Searcher:
 
     def _passages(
         self, snapshot: Snapshot, hits: list[tuple[PassageKey, float]], ranking: Ranking
-    ) -> list[Passage]:
+    ) -> Results:
         stored = snapshot.fetch([key for key, _score in hits])
         marker = self.config.highlight
-        return [
+        passages = [
             to_passage(found, score, ranking.plan.words, marker, self.config.language)
             for found, (_key, score) in zip(stored, hits, strict=True)
             if isinstance(found, StoredPassage)
         ]
+        return Results(passages, snapshot.missing)

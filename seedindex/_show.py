@@ -174,4 +174,7 @@ def summary_json(passages: list[Passage], seconds: float, suggestion: str | None
         "elapsed_ms": round(seconds * 1000, 3),
         "suggestion": suggestion,
     }
+    missing = getattr(passages, "missing_shards", ())
+    if missing:  # a partial answer of a sharded index
+        record["missing_shards"] = list(missing)
     return json.dumps(record, ensure_ascii=False)

@@ -156,9 +156,11 @@ def test_partial_answers_from_the_live_shards_with_a_warning(
         caplog.at_level(logging.WARNING, logger="seedindex"),
         Index.open(seeds, index_dir=index_dir, config=config, auto_update=False) as ix,
     ):
-        found = {p.path for p in ix.search("water", limit=100)}
+        partial = ix.search("water", limit=100)
+    found = {p.path for p in partial}
     assert found
     assert found < everywhere
+    assert partial.missing_shards == (servers[0].address,)
     assert servers[0].address in caplog.text
 
 

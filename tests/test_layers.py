@@ -76,10 +76,11 @@ def test_lower_layers_never_import_upper_ones(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(REPO)))
-def test_only_the_whoosh_engine_imports_whoosh(path: Path) -> None:
-    inside = module_name(path).startswith("seedindex.engine.whoosh")
+@pytest.mark.parametrize("library", ["whoosh", "xapian"])
+def test_only_an_engine_imports_its_library(path: Path, library: str) -> None:
+    inside = module_name(path).startswith(f"seedindex.engine.{library}")
     for target in imports(path):
-        assert inside or not (target == "whoosh" or target.startswith("whoosh.")), target
+        assert inside or not (target == library or target.startswith(library + ".")), target
 
 
 SHELLS = [PACKAGE / "_cli.py", PACKAGE / "_show.py", *sorted((PACKAGE / "serving").glob("*.py"))]

@@ -117,6 +117,8 @@ class Snapshot(Vocabulary, Protocol):
 
     generation: int
     deadline: float | None
+    #: The shards left out of this state (of a sharded index that answers in part).
+    missing: tuple[str, ...]
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
         """The best passages and their scores: by score, then path, then offset."""

@@ -73,6 +73,7 @@ class LocalSnapshot(TermVocabulary):
 
     def __init__(self, postings: Postings, generation: int) -> None:
         super().__init__()
+        self.missing: tuple[str, ...] = ()
         self.postings = postings
         self.generation = generation
         self._docs: dict[PassageKey, int] = {}
