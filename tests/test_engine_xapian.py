@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seedindex import Config, Index, ShardUnavailableError
+from seedindex import Config, Index, Shard, ShardUnavailableError
 from seedindex.errors import ConfigError, IndexDirError, IndexLockedError
 from seedindex.serving.shard import ShardServer
 
@@ -329,3 +329,53 @@ def test_a_passage_comes_back_from_its_value_as_it_went_in(
         "Sec",
         page,
     )
+
+
+def test_a_replica_is_read_first_and_the_shard_itself_when_it_is_gone(
+    make_corpus: MakeCorpus, tmp_path: Path, start_shards: StartShards
+) -> None:
+    import shutil
+
+    (primary,) = start_shards(1)
+    seeds = make_corpus(corpus(2))
+    with Index.open(seeds, index_dir=tmp_path / "writer", shards=[primary.address]) as writer:
+        before = writer.search("water trucks")
+    shutil.copytree(primary.folder, tmp_path / "copy")  # what xapian-replicate keeps
+    replica = ShardServer(tmp_path / "copy", free_port())
+    shard = Shard(primary.address, replicas=(replica.address,))
+    with replica:
+        primary.stop()
+        with Index.open(
+            seeds, index_dir=tmp_path / "reader", shards=[shard], auto_update=False
+        ) as ix:
+            assert ix.search("water trucks") == before
+    primary.start()
+    with Index.open(seeds, index_dir=tmp_path / "reader", shards=[shard], auto_update=False) as ix:
+        assert ix.search("water trucks") == before
+
+
+def test_a_hung_shard_times_out_and_answers_again_when_it_wakes(
+    make_corpus: MakeCorpus, index_dir: Path, servers: list[ShardServer]
+) -> None:
+    import signal
+
+    seeds = make_corpus(corpus(2))
+    config = _shards(servers, shard_timeout=0.3, shard_connect_timeout=0.3)
+    with Index.open(seeds, index_dir=index_dir, config=config) as ix:
+        before = ix.search("water trucks")
+        hung = servers[2]
+        group = os.getpgid(_pid(hung))
+        os.killpg(group, signal.SIGSTOP)
+        try:
+            with pytest.raises(ShardUnavailableError) as raised:
+                ix.search("water trucks")
+            assert raised.value.shards == (hung.address,)
+        finally:
+            os.killpg(group, signal.SIGCONT)
+        assert ix.search("water trucks") == before
+
+
+def _pid(server: ShardServer) -> int:
+    process = server._process
+    assert process is not None
+    return process.pid

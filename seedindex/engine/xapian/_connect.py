@@ -25,6 +25,7 @@ _RETRY_AFTER = 5.0
 # A write (a commit above all) may take much longer than a search.
 _WRITE_TIMEOUT_MS = 120_000
 _REMOTE = re.compile(r"remote:tcp\(([^)]*)\)")
+_CONTEXT = re.compile(r" ?\(context: [^()]*(\([^)]*\))?[^()]*\)")
 
 
 @attrs.frozen
@@ -77,10 +78,9 @@ def write_database(shard: Shard, timeouts: Timeouts) -> Any:
 
 def _reason(exc: Any) -> str:
     """What Xapian says went wrong, without where (the address is said already)."""
-    message = str(exc.get_msg()).removeprefix("REMOTE:") or type(exc).__name__
-    cause = exc.get_error_string()
-    cause = cause.decode("utf-8", "replace") if isinstance(cause, bytes) else cause
-    return f"{message}: {cause}" if cause else message
+    # (str() only: Xapian's own getters crash on an error without a cause)
+    message = _CONTEXT.sub("", str(exc)).removeprefix("REMOTE:").strip()
+    return message or type(exc).__name__
 
 
 def unavailable(shards: Sequence[Shard], reason: str) -> ShardUnavailableError:
