@@ -149,3 +149,21 @@ def test_force_never_takes_a_folder_that_is_not_an_index(
     assert main(["build", "--force", "-q", "--seeds", str(seeds), "--index-dir", str(users)]) == 4
     assert sorted(p.name for p in users.iterdir()) == ["manifest.json", "thesis.txt"]
     assert (users / "manifest.json").read_text() == "my own"
+
+
+def test_a_block_of_zeros_anywhere_in_a_segment_is_found(
+    pristine: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds, original = pristine
+    capsys.readouterr()
+    expected = _answer(seeds, original, capsys)
+    segment = next(name for name in index_files(original) if name.endswith(".seg"))
+    size = (original / segment).stat().st_size
+    for at in range(256, size, max(1, size // 16)):
+        index_dir = tmp_path / f"zeros-at-{at}"
+        shutil.copytree(original, index_dir)
+        path = index_dir / segment
+        data = bytearray(path.read_bytes())
+        data[at : at + 64] = bytes(len(data[at : at + 64]))
+        path.write_bytes(bytes(data))
+        assert _answer(seeds, index_dir, capsys) == expected, f"zeros at byte {at} of {size}"

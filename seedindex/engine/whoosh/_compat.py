@@ -10,6 +10,9 @@ Written against whoosh-reloaded 2.7.5 (``SUPPORTED``). With that release:
 - Segment files are read in place (``_InPlaceBufferFile``) instead of copied whole
   into a ``BytesIO`` by every reader.
 
+With any release, every segment file carries a CRC that our readers check
+(``_install_checksums``).
+
 Any other Whoosh runs on its stock code paths: slower, still correct (``PATCHED``
 says which). Whatever the release, Whoosh's pickles (schema, segments, stored
 passages, postings blocks) are read with an unpickler that builds only the classes
@@ -25,10 +28,12 @@ import contextvars
 import functools
 import gc
 import io
+import os
 import sys
 import traceback
 import types
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -177,10 +182,54 @@ def reading_ours() -> bool:
     return _OURS.get()
 
 
+# The segment attribute (pickled with it in the TOC) holding its compound file's CRC.
+_FILE_CHECKSUM = "_seedindex_file_crc"
+_CHUNK = 1 << 20
+
+
+def _file_checksum(storage: Any, name: str) -> int | None:
+    """The CRC-32 of a file of a storage on disk (None for a storage in memory)."""
+    folder = getattr(storage, "folder", None)
+    if folder is None:
+        return None
+    crc = 0
+    with open(os.path.join(folder, name), "rb") as file:
+        while chunk := file.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _install_checksums() -> None:
+    """Every segment file gets a CRC when it is made, read again before a reader of
+    ours opens it: damage that Whoosh would read as other postings or as no match (a
+    block of zeros in a term table, say) is found, and the index rebuilt."""
+    from whoosh.codec import base
+
+    create, open_compound = base.Segment.create_compound_file, base.Segment.open_compound_file
+
+    def create_compound_file(self: Any, storage: Any) -> None:
+        create(self, storage)
+        crc = _file_checksum(storage, self.make_filename(self.COMPOUND_EXT))
+        if crc is not None:
+            setattr(self, _FILE_CHECKSUM, crc)
+
+    def open_compound_file(self: Any, storage: Any) -> Any:
+        expected = getattr(self, _FILE_CHECKSUM, None)
+        if expected is not None and reading_ours():
+            name = self.make_filename(self.COMPOUND_EXT)
+            if _file_checksum(storage, name) != expected:
+                raise ValueError(f"segment file {name} does not match its checksum")
+        return open_compound(self, storage)
+
+    base.Segment.create_compound_file = create_compound_file
+    base.Segment.open_compound_file = open_compound_file
+
+
 def _install() -> None:
     from . import _unpickle
 
     _unpickle.install(reading_ours)
+    _install_checksums()
     if PATCHED:
         from whoosh.filedb import compound
 
