@@ -379,3 +379,17 @@ def _pid(server: ShardServer) -> int:
     process = server._process
     assert process is not None
     return process.pid
+
+
+def test_ranges_and_patterns_reach_words_of_other_scripts(
+    make_corpus: MakeCorpus, tmp_path: Path, servers: list[ShardServer]
+) -> None:
+    seeds = make_corpus({"a.txt": "αλφα βήτα γάμμα ærø жизнь", "b.txt": "δέλτα βητα zoo"})
+    with (
+        Index.open(seeds, index_dir=tmp_path / "local") as local,
+        Index.open(seeds, index_dir=tmp_path / "sharded", config=_shards(servers)) as sharded,
+    ):
+        for text in ("[βητα TO δ]", "{α TO γ}", "β*", "*α", "γ?μμα", "[ж TO жя]"):
+            want = [(p.path, p.start, p.terms) for p in local.search(text)]
+            assert want, text
+            assert [(p.path, p.start, p.terms) for p in sharded.search(text)] == want, text

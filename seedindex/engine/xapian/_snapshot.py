@@ -54,6 +54,7 @@ class ShardSnapshot(TermVocabulary):
         self.missing = connections.missing
         self._passages: dict[PassageKey, tuple[int, StoredPassage]] = {}
         self._counts: dict[bytes, int] = {}
+        self._passage_count: int | None = None
 
     def _ask(self, ask: Any) -> Any:
         self._in_time()
@@ -76,7 +77,9 @@ class ShardSnapshot(TermVocabulary):
         return found
 
     def passage_count(self) -> int:
-        return int(self._ask(lambda db: db.get_doccount()))
+        if self._passage_count is None:  # (one state: it cannot change)
+            self._passage_count = int(self._ask(lambda db: db.get_doccount()))
+        return self._passage_count
 
     def count(self, field: str, text: str) -> int:
         if field == "text":
@@ -104,11 +107,12 @@ class ShardSnapshot(TermVocabulary):
         return {raw: self._counts[raw] for raw in raws}
 
     def terms_from(self, field: str, start: str) -> Iterator[str]:
+        listed: Iterator[str]
         if field == "text":
-            firsts = [b for b in _TEXT_FIRST_BYTES if b >= encoded(start[:1])]
+            firsts = [b for b in _TEXT_FIRST_BYTES if b >= encoded(start)[:1]]
             listed = (text for first in firsts for text in self._listed("text", first))
-            return (text for text in listed if text >= start)
-        listed = (text for text in self._listed(field, b""))
+        else:
+            listed = self._listed(field, b"")
         return (text for text in listed if text >= start)
 
     def terms_starting(self, field: str, start: str) -> Iterator[str]:
