@@ -65,8 +65,8 @@ class Shard:
         return "|".join((self.address, *self.replicas))
 
 
-def shards_of(
-    value: str | Shard | list[str | Shard] | tuple[str | Shard, ...],
+def _shards_of(
+    value: str | Shard | Sequence[str | Shard],
 ) -> tuple[Shard, ...]:
     """Shards from ``Shard`` values or text: ``"host:port,host:port|replica:port"``."""
     items: Sequence[str | Shard]
@@ -127,7 +127,7 @@ class Config:
     engine: str = attrs.field(default="whoosh", validator=_engine)
     #: The servers of a sharded index (``seedindex[shards]``), one ``Shard`` (or
     #: ``"host:port"``) each: passages are kept and searched there, the manifest here.
-    shards: tuple[Shard, ...] = attrs.field(default=(), converter=shards_of)
+    shards: tuple[Shard, ...] = attrs.field(default=(), converter=_shards_of)
     #: Seconds a shard may take to accept a connection, and to answer once connected.
     shard_connect_timeout: float = attrs.field(default=1.0, validator=_positive)
     shard_timeout: float = attrs.field(default=2.0, validator=_positive)
@@ -173,10 +173,10 @@ def with_shards(config: Config, shards: str | Sequence[str | Shard] | None) -> C
         shards = os.environ.get(SHARDS_ENV) or None
     if shards is None:
         return config
-    found = shards_of(shards if isinstance(shards, str) else list(shards))
-    if not found:
+    sharded = attrs.evolve(config, shards=shards)
+    if not sharded.shards:
         raise ConfigError("no shard addresses were given")
-    return attrs.evolve(config, shards=found)
+    return sharded
 
 
 def bundled_seeds() -> Path:

@@ -47,6 +47,11 @@ class TermPostings:
     peak: float | None = None
 
 
+def length_norm(length: float, average: float) -> float:
+    """What a passage's length adds to a term's frequency in BM25's saturation."""
+    return K1 * (1.0 - B + B * length / average)
+
+
 def idf(passages: int, frequency: int) -> float:
     """Lucene's BM25 idf: always positive, small for words in most passages."""
     return math.log(1.0 + (passages - frequency + 0.5) / (frequency + 0.5))
@@ -83,7 +88,7 @@ class Corpus:
             ]
         average = (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0  # (no words: 0)
         self.passages = live
-        self.norms = [K1 * (1.0 - B + B * length / average) for length in lengths]
+        self.norms = [length_norm(length, average) for length in lengths]
         self._lowest_norm = min(self.norms, default=K1)
 
     def idf(self, frequency: int) -> float:

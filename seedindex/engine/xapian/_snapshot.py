@@ -10,11 +10,10 @@ then path, then offset) with scores rounded to ``_TIE_DIGITS`` places.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import takewhile
 from typing import Any
 
 from ...query import tree as t
-from ...ranking import CONTEXT_WEIGHT, K1, B, idf, per_file_cut
+from ...ranking import CONTEXT_WEIGHT, K1, idf, length_norm, per_file_cut
 from .. import PassageKey, Search, StoredPassage, TermPart
 from .._local import MAX_MATCHED_EXPANSION
 from .._vocabulary import TermVocabulary
@@ -64,6 +63,10 @@ class ShardSnapshot(TermVocabulary):
 
     def frequencies(self, terms: Iterable[str]) -> dict[str, int]:
         """Passages holding each term in their text (else in their context)."""
+        return {text: in_text or held for text, (in_text, held) in self._held(terms).items()}
+
+    def _held(self, terms: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """How many passages hold each term in their text, and in text or context."""
         terms = list(terms)
         counts = self._term_counts(
             [raw for text in terms for raw in (term("text", text), _context_only(text)) if raw]
@@ -72,8 +75,7 @@ class ShardSnapshot(TermVocabulary):
         for text in terms:
             raw = term("text", text)
             held = counts.get(raw, 0) if raw else 0
-            in_text = held - counts.get(_context_only(text) or b"", 0)
-            found[text] = in_text or held
+            found[text] = (held - counts.get(_context_only(text) or b"", 0), held)
         return found
 
     def passage_count(self) -> int:
@@ -83,8 +85,7 @@ class ShardSnapshot(TermVocabulary):
 
     def count(self, field: str, text: str) -> int:
         if field == "text":
-            raw = term("text", text)
-            return self.frequencies([text])[text] if raw else 0
+            return self._held([text])[text][0]
         raw = term(field, text)
         return self._term_counts([raw])[raw] if raw else 0
 
@@ -118,8 +119,7 @@ class ShardSnapshot(TermVocabulary):
     def terms_starting(self, field: str, start: str) -> Iterator[str]:
         if field == "text" and not start:
             return (text for first in _TEXT_FIRST_BYTES for text in self._listed("text", first))
-        found = self._listed(field, encoded(start))
-        return takewhile(lambda text: text.startswith(start), found)
+        return self._listed(field, encoded(start))
 
     def _listed(self, field: str, start: bytes) -> Iterator[str]:
         """The field's terms that start with ``start``: from every shard, in order (those
@@ -213,7 +213,7 @@ class ShardSnapshot(TermVocabulary):
             return db.get_doclength(docid), db.get_avlength(), db.get_doccount(), held
 
         length, average, passages, held = self._ask(read)
-        norm = K1 * (1.0 - B + B * length / average) if average else K1
+        norm = length_norm(length, average) if average else K1
         parts = []
         for text, weight in scored:
             raw = term("text", text)
