@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from whoosh import index
 from whoosh.writing import SegmentWriter
 
+from seedindex.engine import NewPassage
+from seedindex.engine.whoosh import _stored
 from seedindex.engine.whoosh import _write as _segments
 from seedindex.engine.whoosh._parallel import FastMpWriter
 from seedindex.engine.whoosh._schema import schema as _schema
@@ -24,10 +26,7 @@ def _documents(texts: list[str]) -> list[dict[str, Any]]:
             "text": text,
             "title": texts[0][:30],
             "path": f"doc{n % 7}.txt",
-            "start": n,
-            "end": n + len(text),
-            "line": n,
-            "end_line": n,
+            "passage": _stored.pack(NewPassage(n, n + len(text), n, n, text, "")),
         }
         for n, text in enumerate(texts)
     ]
@@ -44,7 +43,7 @@ def _write(folder: Path, writer_class: Any, documents: list[dict[str, Any]], **k
 
 
 def _contents(reader: Any) -> tuple[Any, ...]:
-    """Every posting, term statistic, stored field, length and column value."""
+    """Every posting, term statistic, length and column value (the stored passages)."""
     postings = {}
     for field, term in reader.all_terms():
         matcher = reader.postings(field, term)
@@ -56,12 +55,12 @@ def _contents(reader: Any) -> tuple[Any, ...]:
         stats = (info.weight(), info.doc_frequency(), info.min_length(), info.max_length())
         postings[(field, term)] = (found, stats, info.max_weight(), info.min_id(), info.max_id())
     documents = range(reader.doc_count_all())
-    stored = [reader.stored_fields(d) for d in documents]
     lengths = [
         (reader.doc_field_length(d, "text"), reader.doc_field_length(d, "title")) for d in documents
     ]
     paths = list(reader.column_reader("path"))
-    return postings, stored, lengths, paths
+    passages = list(reader.column_reader("passage"))
+    return postings, lengths, paths, passages
 
 
 texts = st.lists(
@@ -76,7 +75,7 @@ texts = st.lists(
 def test_fast_writer_writes_what_whoosh_writes(
     tmp_path_factory: pytest.TempPathFactory, texts: list[str]
 ) -> None:
-    """Same postings (many over a 128-posting block), statistics, stored fields, lengths."""
+    """Same postings (many over a 128-posting block), statistics, lengths, passages."""
     documents = _documents(texts)
     whoosh_reader = _write(tmp_path_factory.mktemp("w") / "ix", SegmentWriter, documents)
     ours = _write(tmp_path_factory.mktemp("f") / "ix", FastSegmentWriter, documents)
@@ -138,8 +137,8 @@ def test_blocks_keep_every_posting_in_order(sizes: list[int], limit: int) -> Non
 
 
 def _by_document(reader: Any) -> tuple[list[Any], dict[Any, list[int]]]:
-    """Stored fields, and each term's documents (by their "start"), whatever the numbering."""
-    starts = [reader.stored_fields(d)["start"] for d in range(reader.doc_count_all())]
+    """Passages' starts, and each term's documents (by their start), whatever the numbering."""
+    starts = [_stored.unpack("", value).start for value in reader.column_reader("passage")]
     terms = {
         key: sorted(starts[d] for d in reader.postings(*key).all_ids())
         for key in reader.all_terms()

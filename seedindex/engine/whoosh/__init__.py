@@ -23,6 +23,7 @@ from whoosh import index
 from ..._config import Config
 from .. import CorruptEngineError, EngineWriteError, NewDocument
 from .._local import LocalSnapshot
+from . import _stored
 from ._compat import scoped
 from ._read import WhooshPostings
 from ._schema import schema
@@ -189,11 +190,7 @@ class WhooshWriter:
                 section=passage.section,
                 tag=tags if first else None,
                 path=document.path,
-                start=passage.start,
-                end=passage.end,
-                line=passage.line,
-                end_line=passage.end_line,
-                page=passage.page,
+                passage=_stored.pack(passage),
             )
         self._writer.end_file()
 

@@ -18,6 +18,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from ...ranking import Corpus
 from .. import StoredPassage
 from .._local import holding_all, in_order
+from . import _stored
 from ._compat import PATCHED, reading_ours, reads
 from ._schema import column_lengths
 
@@ -37,7 +38,7 @@ class WhooshPostings:
         self._leaves = list(reader.leaf_readers())
         self._cache: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         self._stored: dict[int, StoredPassage] = {}
-        self._paths: list[Any] = []
+        self._columns: dict[str, list[tuple[int, Any]]] = {}  # each leaf's reader a field
         self._live: frozenset[int] | None = None
         self._deletions = any(leaf.has_deletions() for leaf, _base in self._leaves)
         self.corpus = Corpus(self._lengths("text"), reader.doc_count(), self._lengths("context"))
@@ -111,16 +112,8 @@ class WhooshPostings:
 
     @reads
     def path(self, doc: int) -> str:
-        """The file a passage belongs to, from the path column (no stored fields read)."""
-        if not self._paths:
-            self._paths = [
-                (base, leaf.column_reader("path")) for leaf, base in reversed(self._leaves)
-            ]
-        for base, column in self._paths:
-            if doc >= base:
-                value = column[doc - base]
-                return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-        raise IndexError(doc)
+        """The file a passage belongs to, from the path column."""
+        return self._path(doc)
 
     def stored(self, doc: int) -> StoredPassage:
         found = self._stored.get(doc)
@@ -130,18 +123,25 @@ class WhooshPostings:
     def _read_stored(self, doc: int) -> StoredPassage:
         if len(self._stored) >= _STORED_CACHE:
             self._stored.clear()
-        fields = self._reader.stored_fields(doc)
-        found = self._stored[doc] = StoredPassage(
-            path=fields["path"],
-            start=fields["start"],
-            end=fields["end"],
-            line=fields["line"],
-            end_line=fields["end_line"],
-            text=fields["text"],
-            section=fields.get("section", ""),
-            page=fields.get("page"),
-        )
-        return found
+        passage = _stored.unpack(self._path(doc), self._column_value("passage", doc))
+        self._stored[doc] = passage
+        return passage
+
+    def _path(self, doc: int) -> str:
+        return self._column_value("path", doc).decode("utf-8")
+
+    def _column_value(self, field: str, doc: int) -> bytes:
+        readers = self._columns.get(field)
+        if readers is None:
+            readers = self._columns[field] = [
+                (base, leaf.column_reader(field, translate=False))
+                for leaf, base in reversed(self._leaves)
+            ]
+        for base, column in readers:
+            if doc >= base:
+                value: bytes = column[doc - base]
+                return value
+        raise IndexError(doc)
 
     def close(self) -> None:
         self._reader.close()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any
 
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.codec import whoosh3
@@ -128,21 +128,19 @@ def _positions(text: str) -> dict[str, list[int]]:
 
 
 def schema() -> fields.Schema:
-    text = fields.TEXT(analyzer=Analyzer(), phrase=True, stored=True, multitoken_query="phrase")
+    text = fields.TEXT(analyzer=Analyzer(), phrase=True, multitoken_query="phrase")
     text.format = PassagePositions()
     return fields.Schema(
         text=text,
         context=_counted(scorable=True),
         title=_positioned(),
-        section=_counted(stored=True),
+        section=_counted(),
         tag=_counted(),
         word=_written(),
-        path=fields.ID(stored=True, sortable=True),
-        start=fields.STORED(),
-        end=fields.STORED(),
-        line=fields.STORED(),
-        end_line=fields.STORED(),
-        page=fields.STORED(),
+        path=fields.ID(sortable=True),
+        # Each passage as ``_stored`` packs it, with its offsets written (none to work
+        # out when a reader opens).
+        passage=fields.COLUMN(columns.VarBytesColumn(write_offsets_cutoff=0)),
     )
 
 
@@ -163,9 +161,9 @@ def _written() -> fields.TEXT:
     return field
 
 
-def _counted(*, stored: bool = False, scorable: bool = False) -> fields.TEXT:
+def _counted(*, scorable: bool = False) -> fields.TEXT:
     """A field of term counts without positions (contexts, sections, tags)."""
-    field = fields.TEXT(analyzer=Analyzer(), phrase=False, stored=stored)
+    field = fields.TEXT(analyzer=Analyzer(), phrase=False)
     field.format = PassageFrequency()
     field.scorable = scorable
     return field
@@ -179,8 +177,8 @@ _CHECKSUMS = "_seedindex_length_crcs"
 class PerDocWriter(whoosh3.W3PerDocWriter):  # type: ignore[misc]
     """Whoosh's per-document writer, which also puts a CRC of each field's lengths
     column into the segment: a damaged column (a zeroed block, a flipped byte) would
-    otherwise change scores without a word. The stored fields and postings need none:
-    they are compressed and pickled, and damage there fails to read."""
+    otherwise change scores without a word. (Each segment file as a whole has a CRC
+    too, see ``_compat``; this one is checked without reading the file.)"""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
