@@ -51,3 +51,8 @@ def test_a_packed_passage_unpacks_to_the_same_passage(
 def test_a_damaged_value_is_a_value_error(value: bytes) -> None:
     with pytest.raises(ValueError, match="a stored passage"):
         _stored.unpack("a.txt", value)
+
+
+def test_a_value_shorter_than_a_start_has_none() -> None:
+    with pytest.raises(ValueError, match="shorter than its head"):
+        _stored.start_of(b"\x00" * 7)

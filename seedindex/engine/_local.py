@@ -65,6 +65,9 @@ class Postings(Protocol):
     def path(self, doc: int) -> str:
         """The file of a passage."""
 
+    def keys(self, docs: Sequence[int]) -> list[PassageKey]:
+        """Each passage's file and start (their text not read)."""
+
     def stored(self, doc: int) -> StoredPassage: ...
 
 
@@ -106,7 +109,7 @@ class LocalSnapshot(TermVocabulary):
             return self._search(request)
         except SearchTimedOut:
             top = best(self._partial, request.limit, self.postings.path, request.per_file)
-            raise SearchTimedOut([(self._key(doc), value) for doc, value in top]) from None
+            raise SearchTimedOut(self._keyed(top)) from None
 
     def _search(self, request: Search) -> list[tuple[PassageKey, float]]:
         """The best passages, found without scoring every passage (``ranking.top``)."""
@@ -130,7 +133,7 @@ class LocalSnapshot(TermVocabulary):
             None if request.match is None else partial(self.matching, request.match),
         )
         found = top(self.postings.corpus, wanted, into=self._partial, each=self._in_time)
-        return [(self._key(doc), value) for doc, value in found]
+        return self._keyed(found)
 
     def fetch(self, keys: Sequence[PassageKey]) -> list[StoredPassage | None]:
         found: list[StoredPassage | None] = []
@@ -258,19 +261,20 @@ class LocalSnapshot(TermVocabulary):
             found = self._merged[term] = (ids, frequencies, peak)
         return found
 
-    def _key(self, doc: int) -> PassageKey:
-        key = self.postings.stored(doc).key
-        if len(self._docs) >= _KNOWN_KEYS:
+    def _keyed(self, found: Sequence[tuple[int, float]]) -> list[tuple[PassageKey, float]]:
+        """The passages ``found``, by key (remembered, to fetch them without a look-up)."""
+        keys = self.postings.keys([doc for doc, _value in found])
+        if len(self._docs) + len(keys) > _KNOWN_KEYS:
             self._docs.clear()
-        self._docs[key] = doc
-        return key
+        self._docs.update(zip(keys, (doc for doc, _value in found), strict=True))
+        return [(key, value) for key, (_doc, value) in zip(keys, found, strict=True)]
 
     def _doc(self, key: PassageKey) -> int | None:
         doc = self._docs.get(key)
         if doc is not None:
             return doc
         for candidate in self.postings.terms("path", key.path)[0]:
-            if self.postings.stored(candidate).start == key.start:
+            if self.postings.keys([candidate])[0].start == key.start:
                 return candidate
         return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,7 +19,7 @@ import attrs
 from .. import _analysis
 from .._config import Config
 from ..ranking import Corpus
-from . import NewDocument, NewPassage, StoredPassage
+from . import NewDocument, NewPassage, PassageKey, StoredPassage
 from ._local import LocalSnapshot, holding_all, in_order
 
 __all__ = ["MemoryEngine", "create", "open"]
@@ -129,6 +129,10 @@ class _Postings:
 
     def path(self, doc: int) -> str:
         return self._state.records[doc].path
+
+    def keys(self, docs: Sequence[int]) -> list[PassageKey]:
+        records = self._state.records
+        return [PassageKey(records[doc].path, records[doc].passage.start) for doc in docs]
 
     def stored(self, doc: int) -> StoredPassage:
         path, p = self._state.records[doc][:2]

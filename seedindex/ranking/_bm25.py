@@ -11,6 +11,8 @@ import bisect
 import heapq
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import TypeVar
 
 import attrs
@@ -220,8 +222,22 @@ def _top(
     else:
         candidates = list(scores.items())
     # Passages of a file are numbered in file order, so the number orders them by offset.
-    candidates.sort(key=lambda item: (-item[1], path_of(item[0]), item[0]))
-    return candidates
+    candidates.sort(key=lambda item: (-item[1], item[0]))
+    return _ties_by_path(candidates, path_of)
+
+
+def _ties_by_path(
+    ranked: list[tuple[int, float]], path_of: Callable[[int], str]
+) -> list[tuple[int, float]]:
+    """``ranked`` (by score, then number) with equal scores put in path order (then
+    number): paths are looked up for ties only."""
+    ordered: list[tuple[int, float]] = []
+    for _value, tied in groupby(ranked, key=itemgetter(1)):
+        run = list(tied)
+        if len(run) > 1:
+            run.sort(key=lambda item: (path_of(item[0]), item[0]))
+        ordered.extend(run)
+    return ordered
 
 
 def per_file_cut(

@@ -8,7 +8,7 @@ fixed view of the index) and kept with it until the next write.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -16,11 +16,12 @@ from whoosh.filedb.structfile import BufferFile
 from whoosh.matching.wrappers import FilterMatcher
 
 from ...ranking import Corpus
-from .. import StoredPassage
+from .. import PassageKey, StoredPassage
 from .._local import holding_all, in_order
 from . import _stored
 from ._compat import PATCHED, reading_ours, reads
 from ._schema import column_lengths
+from ._stored import start_of
 
 # Distinct terms whose postings a reader keeps (each a few kilobytes at most).
 _POSTINGS_CACHE = 20_000
@@ -114,6 +115,16 @@ class WhooshPostings:
     def path(self, doc: int) -> str:
         """The file a passage belongs to, from the path column."""
         return self._path(doc)
+
+    @reads
+    def keys(self, docs: Sequence[int]) -> list[PassageKey]:
+        stored, path, value = self._stored, self._path, self._column_value
+        found = []
+        for doc in docs:
+            known = stored.get(doc)
+            key = known.key if known else PassageKey(path(doc), start_of(value("passage", doc)))
+            found.append(key)
+        return found
 
     def stored(self, doc: int) -> StoredPassage:
         found = self._stored.get(doc)

@@ -14,6 +14,7 @@ from .. import NewPassage, StoredPassage
 
 # start, end, line, end_line, page (-1: none), the section's length in bytes
 _HEAD = struct.Struct("<qqqqqI")
+_START = struct.Struct("<q")
 _NO_PAGE = -1
 
 
@@ -50,6 +51,15 @@ def unpack(path: str, value: bytes) -> StoredPassage:
         section=section,
         page=None if page == _NO_PAGE else page,
     )
+
+
+def start_of(value: bytes) -> int:
+    """The start of the passage held in ``value``."""
+    try:
+        start: int = _START.unpack_from(value)[0]
+    except struct.error:
+        raise ValueError("a stored passage is shorter than its head") from None
+    return start
 
 
 def _encoded(text: str) -> bytes:
