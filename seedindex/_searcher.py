@@ -6,6 +6,7 @@ committed state even while another thread or process writes.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
 import time
@@ -59,7 +60,8 @@ def rank(snapshot: Snapshot, text: str, *, strict: bool, feedback: bool) -> Rank
 
 
 #: Passages each ranking offers to the fusion of lexical and semantic scores.
-SEMANTIC_CANDIDATES = 100
+LEXICAL_CANDIDATES = 100
+SEMANTIC_CANDIDATES = 400
 
 
 class Searcher:
@@ -83,7 +85,8 @@ class Searcher:
         try:
             ranking = self._ranking(snapshot, text, strict)
             if self._vectors is not None:
-                hits = self._fused(snapshot, text, ranking, limit, per_file)
+                similar = self._similar(text, limit, per_file)
+                hits = self._fused(snapshot, ranking, similar, limit, per_file)
             else:
                 hits = snapshot.search(ranking.request(limit, per_file))
         except SearchTimedOut as exc:
@@ -101,30 +104,52 @@ class Searcher:
             snapshot.deadline = None
         return self._passages(snapshot, hits, ranking)
 
-    def _fused(
-        self, snapshot: Snapshot, text: str, ranking: Ranking, limit: int, per_file: int | None
+    def _similar(
+        self, text: str, limit: int, per_file: int | None
     ) -> list[tuple[PassageKey, float]]:
-        """The lexical and the semantic best passages, their scores fused. With one
-        passage a file, files are fused (a file's best passage by words and its best by
-        meaning may differ), each shown by its best passage by words."""
+        """The semantic candidates of a query wanting ``limit`` passages."""
+        candidates = max(limit, SEMANTIC_CANDIDATES)
+        near = self._vectors.nearest(self._query_vector(text), candidates * (4 if per_file else 1))
+        return _at_most_per_file(near, per_file)[:candidates]
+
+    def _fused(
+        self,
+        snapshot: Snapshot,
+        ranking: Ranking,
+        similar: list[tuple[PassageKey, float]],
+        limit: int,
+        per_file: int | None,
+    ) -> list[tuple[PassageKey, float]]:
+        """The best ``limit`` passages of ``_fusion``."""
+        fused = self._fusion(snapshot, ranking, similar, limit, per_file)
+
+        def order(item: tuple[PassageKey, float]) -> tuple[float, str, int]:
+            return (-item[1], item[0].path, item[0].start)
+
+        if per_file is None:
+            return heapq.nsmallest(limit, fused.items(), key=order)
+        return _at_most_per_file(sorted(fused.items(), key=order), per_file)[:limit]
+
+    def _fusion(
+        self,
+        snapshot: Snapshot,
+        ranking: Ranking,
+        similar: list[tuple[PassageKey, float]],
+        limit: int,
+        per_file: int | None,
+    ) -> dict[PassageKey, float]:
+        """The lexical and the semantic (``similar``) best passages, their scores
+        fused. With one passage a file, files are fused (a file's best passage by words
+        and its best by meaning may differ), each shown by its best passage by words."""
         from . import semantic
 
-        candidates = max(limit, SEMANTIC_CANDIDATES)
-        lexical = snapshot.search(ranking.request(candidates, per_file))
-        near = self._vectors.nearest(self._query_vector(text), candidates * (4 if per_file else 1))
-        similar = _at_most_per_file([(PassageKey(p, s), v) for p, s, v in near], per_file)
-        similar = similar[:candidates]
-        if per_file == 1:
-            shown = {key.path: key for key, _score in reversed(similar)}
-            shown.update({key.path: key for key, _score in lexical})
-            by_file = semantic.fuse(
-                [(k.path, v) for k, v in lexical], [(k.path, v) for k, v in similar]
-            )
-            fused = {shown[path]: value for path, value in by_file.items()}
-        else:
-            fused = semantic.fuse(lexical, similar)
-        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0].path, item[0].start))
-        return _at_most_per_file(ranked, per_file)[:limit]
+        lexical = snapshot.search(ranking.request(max(limit, LEXICAL_CANDIDATES), per_file))
+        if per_file != 1:
+            return semantic.fuse(lexical, similar)
+        shown = {key.path: key for key, _score in reversed(similar)}
+        shown.update({key.path: key for key, _score in lexical})
+        files = semantic.fuse([(k.path, v) for k, v in lexical], [(k.path, v) for k, v in similar])
+        return {shown[path]: value for path, value in files.items()}
 
     def _query_vector(self, text: str) -> Any:
         import numpy
@@ -175,7 +200,8 @@ class Searcher:
         bonus = snapshot.bonus(ranking.plan.bonus, key)
         if self._vectors is None:
             return Explanation(sum(s.score for s in scores) + bonus, scores, bonus)
-        fused = dict(self._fused(snapshot, text, ranking, SEMANTIC_CANDIDATES, None))
+        # Fused as a search of a page of passages fuses them.
+        fused = self._fusion(snapshot, ranking, self._similar(text, 1, None), 1, None)
         cosine = self._vectors.similarity(self._query_vector(text), key.path, key.start)
         return Explanation(fused.get(key, 0.0), scores, bonus, cosine)
 

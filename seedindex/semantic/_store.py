@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._fs import write_atomically
+from ..engine import PassageKey
 from ..errors import ConfigError
 from ._embedder import Embedder, fingerprint
 
@@ -65,7 +66,7 @@ class VectorStore:
             and state["embedder"] == fingerprint(embedder)
         )
 
-    def nearest(self, vector: Any, limit: int) -> list[tuple[str, int, float]]:
+    def nearest(self, vector: Any, limit: int) -> list[tuple[PassageKey, float]]:
         """The ``limit`` passages whose vectors are nearest ``vector`` (cosine), best first."""
         import numpy
 
@@ -76,8 +77,10 @@ class VectorStore:
         count = min(limit, len(scores))
         best = numpy.argpartition(-scores, count - 1)[:count]
         best = best[numpy.argsort(-scores[best], kind="stable")]
-        rows = state["rows"]
-        return [(rows[i][0], rows[i][1], float(scores[i])) for i in best]
+        keys = state.get("_keys")
+        if keys is None:  # made once a loaded store, not once a query
+            keys = state["_keys"] = [PassageKey(path, start) for path, start, _h in state["rows"]]
+        return list(zip(map(keys.__getitem__, best.tolist()), scores[best].tolist(), strict=True))
 
     def similarity(self, vector: Any, path: str, start: int) -> float | None:
         """The cosine of ``vector`` and the passage's vector, or None without one."""
