@@ -172,3 +172,20 @@ def test_a_terms_count_is_its_live_passages_with_and_without_deletions(
         assert ix.stats().files == 5
     assert counts() == [(10, 10), (0, 0), (5, 5)]  # the deleted file's passages left out
     assert deleted == [False, True]  # (Whoosh's own counts, then the postings read)
+
+
+def test_a_segment_whose_passages_are_all_deleted_is_dropped(
+    make_corpus: MakeCorpus, index_dir: Path
+) -> None:
+    """Each edit of a large file writes its passages in a segment of their own; the
+    segment of the edit before, every passage deleted, goes (Whoosh kept them all)."""
+    book = "\n\n".join(f"paragraph {n} of the book" for n in range(120))
+    root = make_corpus({"book.txt": book, "note.txt": "a short note"})
+    with Index.open(root, index_dir=index_dir) as ix:
+        for edit in range(6):
+            (root / "book.txt").write_text(f"{book}\n\nedit{edit}")
+            ix.update()
+            assert [h.path for h in ix.search(f"edit{edit}")] == ["book.txt"]
+        assert len(ix.search("paragraph", limit=1000)) == 121
+        segments = list(index_dir.rglob("*.seg"))
+    assert len(segments) <= 3  # the first build's, the last edit's (and one merge at most)

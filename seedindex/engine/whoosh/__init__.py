@@ -40,6 +40,10 @@ _WRITER_MB = 32
 # (starting the processes costs about what analysing this much takes).
 _PARALLEL_FROM_FILES = 500
 _PARALLEL_FROM_BYTES = 4_000_000
+# Fewer files of this many bytes (an edited book, a few large files) are split into
+# parts of their passages, a part a process; up to the most a part may hold in memory.
+_SPLIT_FROM_BYTES = 1_000_000
+_SPLIT_UP_TO_BYTES = 32_000_000
 
 
 def open(folder: Path, config: Config) -> WhooshEngine | None:
@@ -121,8 +125,10 @@ class WhooshEngine:
         from ._write import FastSegmentWriter
 
         processes = os.cpu_count() or 1
-        large = files >= _PARALLEL_FROM_FILES or size >= _PARALLEL_FROM_BYTES
-        if large and files > 1 and processes > 1:
+        few = files < _PARALLEL_FROM_FILES
+        split = few and _SPLIT_FROM_BYTES <= size <= _SPLIT_UP_TO_BYTES
+        large = not few or size >= _PARALLEL_FROM_BYTES
+        if processes > 1 and (split or (large and files > 1)):
             from ._parallel import FastMpWriter
 
             # Each process writes a segment of its own; merging them would cost more
@@ -132,6 +138,7 @@ class WhooshEngine:
                 procs=processes,
                 multisegment=True,
                 limitmb=_WRITER_MB / processes,
+                split_bytes=size // processes if split else None,
                 _lk=False,
             )
         return FastSegmentWriter(self._index, limitmb=_WRITER_MB, _lk=False)
@@ -198,7 +205,9 @@ class WhooshWriter:
     def commit(self, *, replace_all: bool = False) -> None:
         from whoosh.writing import CLEAR
 
-        self._writer.commit(mergetype=CLEAR if replace_all else None)
+        from ._write import merge_small_dropping_dead
+
+        self._writer.commit(mergetype=CLEAR if replace_all else merge_small_dropping_dead)
 
     @scoped
     def cancel(self) -> None:

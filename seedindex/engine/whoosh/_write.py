@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any
 
 from whoosh.util import random_name
-from whoosh.writing import SegmentWriter
+from whoosh.writing import MERGE_SMALL, SegmentWriter
 
 from ._schema import Codec, column_lengths
 
@@ -220,6 +220,15 @@ def _blocks(parts: Iterator[_Postings], limit: int) -> Iterator[_Postings]:
         yield alone
     elif ids:
         yield ids, weights, values
+
+
+def merge_small_dropping_dead(writer: Any, segments: list[Any]) -> list[Any]:
+    """Whoosh's ``MERGE_SMALL``, after leaving out the segments whose every passage is
+    deleted. (Whoosh keeps those for ever: each edit of a large file would leave its
+    old segment behind, on disk and in every search.)"""
+    live = [segment for segment in segments if segment.deleted_count() < segment.doc_count_all()]
+    kept: list[Any] = MERGE_SMALL(writer, live)
+    return kept
 
 
 class _Pairs:
