@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import queue
 from array import array
 from pathlib import Path
 from typing import Any
@@ -178,3 +179,17 @@ def test_merged_segments_keep_every_posting(tmp_path: Path) -> None:
     finally:
         merged.close()
         whole.close()
+
+
+def test_the_segments_of_parts_come_in_the_parts_order() -> None:
+    """A split batch's parts may end in any order; their segments are taken in the
+    parts' order (the passages of a file then stay in file order), the others first."""
+    from seedindex.engine.whoosh._parallel import _Results
+
+    came: queue.Queue[tuple[int | None, list[str], str]] = queue.Queue()
+    came.put((1, [], "second part"))
+    came.put((None, [], "whole files"))
+    came.put((0, [], "first part"))
+    results = _Results(came, [object(), object(), object()])
+    taken = [results.get(timeout=1)[2] for _result in range(3)]
+    assert taken == ["whole files", "first part", "second part"]

@@ -13,6 +13,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -415,6 +416,42 @@ def test_a_few_large_files_are_built_on_every_core(
         (root / "first.txt").write_text(book + "\n\nmore")
         ix.update()  # one file changed: analysed here
     assert type(chosen[-1]) is not FastMpWriter
+
+
+def test_a_large_file_is_split_between_processes_keeping_file_order(
+    make_corpus: MakeCorpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One large file (an edited book) is a part of its passages for each process, the
+    parts' segments in file order: the index a single process makes."""
+    from seedindex.engine.whoosh import WhooshEngine
+
+    book = "\n\n".join(f"paragraph {n} of equal words" for n in range(400))
+    root = make_corpus({"book.txt": book, "note.txt": "a note of equal words"})
+    with Index.open(root, index_dir=tmp_path / "serial") as serial:
+        expected = [(h.path, h.start, h.score) for h in serial.search("equal", limit=1000)]
+    monkeypatch.setattr("seedindex.engine.whoosh._SPLIT_FROM_BYTES", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    chosen = []
+    choose = WhooshEngine._whoosh_writer
+
+    def spied(self: WhooshEngine, files: int, size: int) -> Any:
+        chosen.append(choose(self, files, size))
+        return chosen[-1]
+
+    monkeypatch.setattr(WhooshEngine, "_whoosh_writer", spied)
+    with Index.open(root, index_dir=tmp_path / "split") as ix:
+        assert chosen[-1]._parts == 2
+        hits = ix.search("equal", limit=1000)
+        assert [(h.path, h.start, h.score) for h in hits] == expected
+        ranked = [(-h.score, h.path, h.start) for h in hits]  # ties: path, then file order
+        assert ranked == sorted(ranked)
+        (root / "book.txt").write_text(book + "\n\nthe last paragraph of equal words")
+        ix.update()  # the edited book alone, split again
+        assert chosen[-1]._parts == 2
+        hits = ix.search("equal", limit=1000)
+        assert len(hits) == 402
+        ranked = [(-h.score, h.path, h.start) for h in hits]
+        assert ranked == sorted(ranked)
 
 
 def test_a_parallel_build_keeps_each_files_passages_together_in_file_order(

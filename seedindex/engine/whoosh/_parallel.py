@@ -3,6 +3,10 @@
 Whoosh's multi-process writer, with each process a ``FastSegmentWriter``, and the
 two Whoosh bugs this found mended: a worker that dies no longer loses its segment
 without a word, and a full job queue no longer waits for ever.
+
+Processes are handed whole files, or, for a few large files (``split_bytes``), parts
+of the passages in order, one part a process, their segments kept in that order: the
+passages of a file are numbered in file order either way.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -18,6 +23,7 @@ from multiprocessing.context import ForkProcess
 from typing import Any
 
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from .. import EngineWriteError
@@ -26,6 +32,7 @@ from ._write import FastSegmentWriter, TermPoolWriting
 
 _FORK = multiprocessing.get_context("fork")
 _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+_WORD_COST = 5
 
 
 def _failed(tasks: list[Any]) -> EngineWriteError:
@@ -58,17 +65,22 @@ class _Jobs:
 
 class _Results:
     """The workers' result queue, as the committing writer reads it: a worker that
-    ended without its result fails the commit."""
+    ended without its result fails the commit, and the segments of parts come in the
+    parts' order (the others as they came)."""
 
     def __init__(self, results: Any, tasks: list[Any]) -> None:
         self._results = results
         self._tasks = tasks
+        self._sorted: list[Any] | None = None
 
     def get(self, timeout: float) -> Any:
-        try:
-            return self._results.get(timeout=timeout)
-        except queue.Empty:
-            raise _failed(self._tasks) from None
+        if self._sorted is None:
+            try:
+                came = [self._results.get(timeout=timeout) for _task in self._tasks]
+            except queue.Empty:
+                raise _failed(self._tasks) from None
+            self._sorted = sorted(came, key=lambda result: -1 if result[0] is None else result[0])
+        return self._sorted.pop(0)
 
 
 class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
@@ -96,16 +108,21 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
     def _write(self) -> None:
         ix = self.storage.open_index(self.indexname)
         writer = self.writer = FastSegmentWriter(ix, **{**self.kwargs, "_lk": False})
+        part = None
         while self.running:
             job = self.jobqueue.get()
             if job is None:
                 break
-            self._process_file(*job)
+            filename, count, *numbered = job
+            self._process_file(filename, count)
+            if numbered:  # a part of split files: its segment holds it alone
+                part = numbered[0]
+                break
         if not self.running:
             writer.cancel()
             return
         segment = writer._finalize_segment()
-        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+        self.resultqueue.put((part, writer.pool.fieldnames, segment), timeout=5)
 
 
 def _die_with(parent: int) -> None:
@@ -122,19 +139,16 @@ def _die_with(parent: int) -> None:
 
 
 class FastMpWriter(TermPoolWriting, MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer (one segment per process), each a ``FastSegmentWriter``."""
+    """Whoosh's multi-process writer (one segment per process), each a ``FastSegmentWriter``.
 
-    def add_document(self, **fields: Any) -> None:
-        self.docbuffer.append((0, fields))
-        self._added_sub = True
+    With ``split_bytes``, the passages are handed on in parts of about that much text
+    each, one part a process (at most one a process: the last takes the rest)."""
 
-    def end_file(self) -> None:
-        """Hand the passages gathered to a process, whole files only: a file's passages
-        split between two segments would no longer be numbered in file order."""
-        if len(self.docbuffer) >= self.batchsize:
-            self._enqueue()
-
-    def __init__(self, ix: Any, **kwargs: Any) -> None:
+    def __init__(self, ix: Any, *, split_bytes: int | None = None, **kwargs: Any) -> None:
+        self._split_bytes: int | None = split_bytes
+        self._parts = 0  # parts handed on, when split
+        self._buffered = 0  # text gathered since the last part
+        self.docbuffer: list[tuple[int, dict[str, Any]]]
         super().__init__(ix, **kwargs)
         self._jobs = _FORK.Queue(self.procs * 4)  # what the workers read
         self.resultqueue: Any = _FORK.Queue()
@@ -143,6 +157,49 @@ class FastMpWriter(TermPoolWriting, MpWriter):  # type: ignore[misc]
         for _process in range(self.procs):
             self._new_task()
         self.jobqueue: Any = _Jobs(self._jobs, self.tasks)
+
+    def add_document(self, **fields: Any) -> None:
+        self.docbuffer.append((0, fields))
+        self._added_sub = True
+        if self._split_bytes is not None:
+            # A file's written words (on its first passage) are each a term of their own
+            # to write: a character of them costs about five of the text (measured).
+            words = _WORD_COST * len(fields.get("word") or "")
+            self._split_bytes += words // self.procs
+            self._buffered += len(fields["text"]) + words
+            if self._buffered >= self._split_bytes and self._parts < self.procs - 1:
+                self._enqueue()
+
+    def end_file(self) -> None:
+        """Hand the passages gathered to a process, whole files only (unless split): a
+        file's passages in two segments in no set order would not be in file order."""
+        if self._split_bytes is None and len(self.docbuffer) >= self.batchsize:
+            self._enqueue()
+
+    def _enqueue(self) -> None:
+        """The passages gathered, written to a job file for the next free process."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as jobs:
+            for item in self.docbuffer:
+                pickle.dump(item, jobs, 2)
+        job: tuple[Any, ...] = (filename, len(self.docbuffer))
+        if self._split_bytes is not None:
+            job, self._parts = (*job, self._parts), self._parts + 1
+        self.jobqueue.put(job)
+        self.docbuffer, self._buffered = [], 0
+
+    def _enqueue_rest(self) -> None:
+        """The last passages to a process; split, when no part was handed on yet (there
+        was less text than expected), in parts of an even share of what there is."""
+        if self._split_bytes is None or self._parts:
+            self._enqueue()
+            return
+        gathered, self.docbuffer, self._buffered = self.docbuffer, [], 0
+        self._split_bytes = sum(len(fields["text"]) for _code, fields in gathered) // self.procs
+        for _code, fields in gathered:
+            self.add_document(**fields)
+        if self.docbuffer:
+            self._enqueue()
 
     def cancel(self) -> None:
         """Stop the workers at once (what they wrote is dropped), then this writer.
@@ -167,7 +224,7 @@ class FastMpWriter(TermPoolWriting, MpWriter):  # type: ignore[misc]
 
     def _commit(self, mergetype: Any, optimize: Any, merge: Any) -> None:
         if self.docbuffer:  # the last documents to a worker
-            self._enqueue()
+            self._enqueue_rest()
         # Whoosh commits without the segment of a worker that ended without one (killed,
         # out of memory, failed): its passages would be lost without a word.
         self.resultqueue = _Results(self.resultqueue, self.tasks)
