@@ -43,6 +43,17 @@ def _at_most_per_file(
     return ranked if per_file is None else per_file_cut(ranked, per_file, lambda key: key.path)
 
 
+def _best_fused(
+    fused: dict[PassageKey, float], limit: int, per_file: int | None
+) -> list[tuple[PassageKey, float]]:
+    def order(item: tuple[PassageKey, float]) -> tuple[float, str, int]:
+        return (-item[1], item[0].path, item[0].start)
+
+    if per_file is None:
+        return heapq.nsmallest(limit, fused.items(), key=order)
+    return _at_most_per_file(sorted(fused.items(), key=order), per_file)[:limit]
+
+
 def rank(snapshot: Snapshot, text: str, *, strict: bool, feedback: bool) -> Ranking:
     """Plan ``text``; with ``feedback``, also the words its best passages lend it."""
     if is_plain(text):
@@ -86,7 +97,8 @@ class Searcher:
             ranking = self._ranking(snapshot, text, strict)
             if self._vectors is not None:
                 similar = self._similar(text, limit, per_file)
-                hits = self._fused(snapshot, ranking, similar, limit, per_file)
+                fused = self._fusion(snapshot, ranking, similar, limit, per_file)
+                hits = _best_fused(fused, limit, per_file)
             else:
                 hits = snapshot.search(ranking.request(limit, per_file))
         except SearchTimedOut as exc:
@@ -111,24 +123,6 @@ class Searcher:
         candidates = max(limit, SEMANTIC_CANDIDATES)
         near = self._vectors.nearest(self._query_vector(text), candidates * (4 if per_file else 1))
         return _at_most_per_file(near, per_file)[:candidates]
-
-    def _fused(
-        self,
-        snapshot: Snapshot,
-        ranking: Ranking,
-        similar: list[tuple[PassageKey, float]],
-        limit: int,
-        per_file: int | None,
-    ) -> list[tuple[PassageKey, float]]:
-        """The best ``limit`` passages of ``_fusion``."""
-        fused = self._fusion(snapshot, ranking, similar, limit, per_file)
-
-        def order(item: tuple[PassageKey, float]) -> tuple[float, str, int]:
-            return (-item[1], item[0].path, item[0].start)
-
-        if per_file is None:
-            return heapq.nsmallest(limit, fused.items(), key=order)
-        return _at_most_per_file(sorted(fused.items(), key=order), per_file)[:limit]
 
     def _fusion(
         self,

@@ -390,26 +390,33 @@ def test_parallel_build_gives_the_same_index(
         )
 
 
+def writers_chosen(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The Whoosh writers each write then chooses, on a machine of two cores."""
+    from seedindex.engine.whoosh import WhooshEngine
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    chosen = []
+    choose = WhooshEngine._whoosh_writer
+
+    def spied(self: WhooshEngine, files: int, size: int) -> Any:
+        chosen.append(choose(self, files, size))
+        return chosen[-1]
+
+    monkeypatch.setattr(WhooshEngine, "_whoosh_writer", spied)
+    return chosen
+
+
 def test_a_few_large_files_are_built_on_every_core(
     make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Processes are chosen by the bytes to analyse as well as by the files: two large
     books are each a process's work."""
-    from seedindex.engine.whoosh import WhooshEngine
     from seedindex.engine.whoosh._parallel import FastMpWriter
 
     book = "\n\n".join(f"paragraph {n} of a long book" for n in range(300))
     root = make_corpus({"first.txt": book, "second.txt": book})
     monkeypatch.setattr("seedindex.engine.whoosh._PARALLEL_FROM_BYTES", 2 * len(book))
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
-    chosen = []
-    choose = WhooshEngine._whoosh_writer
-
-    def spied(self: WhooshEngine, files: int, size: int) -> object:
-        chosen.append(choose(self, files, size))
-        return chosen[-1]
-
-    monkeypatch.setattr(WhooshEngine, "_whoosh_writer", spied)
+    chosen = writers_chosen(monkeypatch)
     with Index.open(root, index_dir=index_dir) as ix:
         assert [type(writer) for writer in chosen] == [FastMpWriter]
         assert len(ix.search("long book", limit=1000)) == 600
@@ -423,22 +430,12 @@ def test_a_large_file_is_split_between_processes_keeping_file_order(
 ) -> None:
     """One large file (an edited book) is a part of its passages for each process, the
     parts' segments in file order: the index a single process makes."""
-    from seedindex.engine.whoosh import WhooshEngine
-
     book = "\n\n".join(f"paragraph {n} of equal words" for n in range(400))
     root = make_corpus({"book.txt": book, "note.txt": "a note of equal words"})
     with Index.open(root, index_dir=tmp_path / "serial") as serial:
         expected = [(h.path, h.start, h.score) for h in serial.search("equal", limit=1000)]
     monkeypatch.setattr("seedindex.engine.whoosh._SPLIT_FROM_BYTES", 1)
-    monkeypatch.setattr("os.cpu_count", lambda: 2)
-    chosen = []
-    choose = WhooshEngine._whoosh_writer
-
-    def spied(self: WhooshEngine, files: int, size: int) -> Any:
-        chosen.append(choose(self, files, size))
-        return chosen[-1]
-
-    monkeypatch.setattr(WhooshEngine, "_whoosh_writer", spied)
+    chosen = writers_chosen(monkeypatch)
     with Index.open(root, index_dir=tmp_path / "split") as ix:
         assert chosen[-1]._parts == 2
         hits = ix.search("equal", limit=1000)
