@@ -193,3 +193,22 @@ def test_the_segments_of_parts_come_in_the_parts_order() -> None:
     results = _Results(came, [object(), object(), object()])
     taken = [results.get(timeout=1)[2] for _result in range(3)]
     assert taken == ["whole files", "first part", "second part"]
+
+
+def test_a_lengths_column_is_read_at_once_as_whoosh_reads_it(tmp_path: Path) -> None:
+    """Passages past the last one with a length have none written: read as 0."""
+    from whoosh.codec import whoosh3
+
+    from seedindex.engine.whoosh._schema import _one_byte_values
+
+    texts = [" ".join(WORDS[: n % 9 + 1]) for n in range(200)]
+    documents = [*_documents(texts), {"path": "empty.txt", "title": "only a title"}]
+    reader = _write(tmp_path / "ix", FastSegmentWriter, documents)
+    try:
+        lengths = whoosh3._lenfield("text")
+        column = reader._perdoc._cached_reader(lengths, whoosh3.LENGTHS_COLUMN)
+        assert _one_byte_values(column) == bytes(column.load())
+        assert len(_one_byte_values(column)) == reader.doc_count_all()
+        assert _one_byte_values(column)[-1] == 0
+    finally:
+        reader.close()

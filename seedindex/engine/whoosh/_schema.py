@@ -207,13 +207,23 @@ def column_lengths(perdoc_reader: Any, fieldname: str) -> array[int] | None:
     loaded = perdoc_reader.__dict__.setdefault("_seedindex_lengths", {})
     if fieldname not in loaded:
         column = perdoc_reader._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-        raw = None if column is None else bytes(column.load())
+        raw = None if column is None else _one_byte_values(column)
         expected = getattr(perdoc_reader._segment, _CHECKSUMS, {}).get(fieldname)
         if raw is not None and expected is not None and zlib.crc32(raw) != expected:
             raise ValueError(f"the lengths of field {fieldname} do not match their checksum")
         loaded[fieldname] = None if raw is None else array("I", map(_LENGTHS.__getitem__, raw))
     lengths: array[int] | None = loaded[fieldname]
     return lengths
+
+
+def _one_byte_values(column: Any) -> bytes:
+    """The values of a column of one-byte numbers, read at once (Whoosh's ``load`` reads
+    them a call each: a third of a second a reader at 100,000 passages)."""
+    if not isinstance(column, columns.NumericColumn.Reader) or column._typecode != "B":
+        return bytes(column.load())
+    written = min(column._count, column._doccount)  # the passages after it have 0
+    values: bytes = column._dbfile.get(column._basepos, written)
+    return values + bytes(column._doccount - written)
 
 
 class Codec(whoosh3.W3Codec):  # type: ignore[misc]
