@@ -486,6 +486,26 @@ def test_a_failed_indexing_process_fails_the_commit(
         assert len(ix.search("cherries", limit=10_000)) == 2400
 
 
+def test_a_failed_process_of_a_split_file_fails_the_commit(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex.engine.whoosh import _parallel
+
+    book = "\n\n".join(f"paragraph {n} of a book" for n in range(300))
+    root = make_corpus({"book.txt": book})
+    with Index.open(root, index_dir=index_dir) as ix:
+        (root / "book.txt").write_text(book.replace("book", "novel"))
+        monkeypatch.setattr("seedindex.engine.whoosh._SPLIT_FROM_BYTES", 1)
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
+        monkeypatch.setattr(_parallel._SubWriterTask, "_process_file", lambda *job: os._exit(3))
+        with pytest.raises(IndexDirError, match="an indexing process failed"):
+            ix.update()
+        assert len(ix.search("book", limit=1000)) == 300  # the old state, whole
+        monkeypatch.undo()
+        assert ix.update().changed == 1
+        assert len(ix.search("novel", limit=1000)) == 300
+
+
 def test_an_interrupted_parallel_build_stops_its_workers(
     make_corpus: MakeCorpus,
     index_dir: Path,
