@@ -273,8 +273,9 @@ class LocalSnapshot(TermVocabulary):
         doc = self._docs.get(key)
         if doc is not None:
             return doc
-        for candidate in self.postings.terms("path", key.path)[0]:
-            if self.postings.keys([candidate])[0].start == key.start:
+        candidates = self.postings.terms("path", key.path)[0]
+        for candidate, found in zip(candidates, self.postings.keys(candidates), strict=True):
+            if found.start == key.start:
                 return candidate
         return None
 
