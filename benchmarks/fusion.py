@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from _corpora import write_seeds
-from relevance import load_qrels, load_queries, measures, rank_documents
+from relevance import load_qrels, load_queries, quality, rank_documents
 
 import seedindex._searcher as searcher
 import seedindex.semantic._fusion as fusion
@@ -29,7 +29,7 @@ def numbers(text: str) -> list[float]:
 
 def ndcg(ix: Index, qrels: dict[str, dict[str, int]], queries: dict[str, str]) -> float:
     run = {q: rank_documents(ix, text) for q, text in queries.items()}
-    return float(measures(qrels, run, [0.0], 0.0)["ndcg@10"])
+    return quality(qrels, run)["ndcg@10"]
 
 
 def sweep(corpus: Path, args: argparse.Namespace) -> None:

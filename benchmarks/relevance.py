@@ -102,21 +102,28 @@ def latencies(indexes: list[Index], queries: list[str]) -> list[list[float]]:
     return times
 
 
+def quality(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Mean nDCG@10 and Recall@100 of ``run`` (trec_eval's definitions)."""
+    evaluator = pytrec_eval.RelevanceEvaluator(
+        {q: qrels[q] for q in run}, {"ndcg_cut.10", "recall.100"}
+    )
+    per_query = evaluator.evaluate(run)
+    return {
+        "ndcg@10": statistics.mean(m["ndcg_cut_10"] for m in per_query.values()),
+        "recall@100": statistics.mean(m["recall_100"] for m in per_query.values()),
+    }
+
+
 def measures(
     qrels: dict[str, dict[str, int]],
     run: dict[str, dict[str, float]],
     times: list[float],
     build: float,
 ) -> dict[str, Any]:
-    evaluator = pytrec_eval.RelevanceEvaluator(
-        {q: qrels[q] for q in run}, {"ndcg_cut.10", "recall.100"}
-    )
-    per_query = evaluator.evaluate(run)
     times = sorted(times)
     return {
         "queries": len(run),
-        "ndcg@10": statistics.mean(m["ndcg_cut_10"] for m in per_query.values()),
-        "recall@100": statistics.mean(m["recall_100"] for m in per_query.values()),
+        **quality(qrels, run),
         "query_ms_mean": 1000 * statistics.mean(times),
         "query_ms_p50": 1000 * times[len(times) // 2],
         "query_ms_p95": 1000 * times[int(len(times) * 0.95)],
