@@ -15,6 +15,7 @@ from seedindex.engine import NewPassage
 from seedindex.engine.whoosh import _stored
 from seedindex.engine.whoosh import _write as _segments
 from seedindex.engine.whoosh._parallel import FastMpWriter
+from seedindex.engine.whoosh._schema import Codec
 from seedindex.engine.whoosh._schema import schema as _schema
 from seedindex.engine.whoosh._write import FastSegmentWriter
 
@@ -76,9 +77,12 @@ texts = st.lists(
 def test_fast_writer_writes_what_whoosh_writes(
     tmp_path_factory: pytest.TempPathFactory, texts: list[str]
 ) -> None:
-    """Same postings (many over a 128-posting block), statistics, lengths, passages."""
+    """Same postings (many over a 128-posting block, many inlined), statistics, lengths,
+    passages, as Whoosh's own writer with the same codec."""
     documents = _documents(texts)
-    whoosh_reader = _write(tmp_path_factory.mktemp("w") / "ix", SegmentWriter, documents)
+    whoosh_reader = _write(
+        tmp_path_factory.mktemp("w") / "ix", SegmentWriter, documents, codec=Codec()
+    )
     ours = _write(tmp_path_factory.mktemp("f") / "ix", FastSegmentWriter, documents)
     try:
         assert _contents(ours) == _contents(whoosh_reader)

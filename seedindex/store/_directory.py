@@ -24,7 +24,7 @@ from ._lock import WriteLock
 
 # Raised whenever what an index holds changes shape (the Whoosh schema's class paths
 # included): an index of another format is rebuilt.
-_FORMAT = 6
+_FORMAT = 7
 _LOCK = "write.lock"
 # What the lock file of a directory being claimed holds (see WriteLock): empty, or its
 # holder. Any other file of that name is somebody else's.

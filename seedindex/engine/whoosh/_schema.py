@@ -11,7 +11,7 @@ import struct
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -226,9 +226,22 @@ def _one_byte_values(column: Any) -> bytes:
     return values + bytes(column._doccount - written)
 
 
+# Terms in fewer passages than this keep their postings in the terms table, not in a
+# block of the postings file (Whoosh's "inlined" postings): four terms in five, each
+# then costs no block to write and no second place to read.
+_INLINE_BELOW = 8
+
+
 class Codec(whoosh3.W3Codec):  # type: ignore[misc]
-    """Whoosh's W3 codec, writing postings blocks with ``BlockWriter`` and lengths with
-    their checksums (``PerDocWriter``); pickled into the segments of the TOC."""
+    """Whoosh's W3 codec, writing postings blocks with ``BlockWriter``, the postings of
+    rare terms inlined, and lengths with their checksums (``PerDocWriter``); pickled
+    into the segments of the TOC."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = 3) -> None:
+        super().__init__(blocklimit, compression, inlinelimit=_INLINE_BELOW)
+
+    def field_writer(self, storage: Any, segment: Any) -> FieldWriter:
+        return FieldWriter(self, storage, segment)
 
     def per_document_writer(self, storage: Any, segment: Any) -> PerDocWriter:
         return PerDocWriter(self, storage, segment)
@@ -251,6 +264,17 @@ class BlockWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
     encodes it back, twice the size and several times the time to write and to read.
     Any protocol reads back the same (Whoosh reads blocks with ``pickle.loads``).
     """
+
+    def finish_postings(self) -> Any:
+        """Whoosh's, mended: with an ``inlinelimit`` above 1 it calls a method its term
+        infos do not have."""
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo: Any = self._terminfo
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        self._terminfo: Any = None  # between terms
+        return terminfo
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
@@ -277,3 +301,47 @@ class BlockWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         self._postfile.write(data)
         self._blockcount += 1
         self._new_block()
+
+
+class FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
+    """Whoosh's terms writer, with ``TermInfo`` for each term."""
+
+    def start_term(self, btext: bytes) -> None:
+        if self._postwriter is None:
+            raise ValueError("start_term before start_field")
+        self._btext = btext
+        self._postwriter.start_postings(self._fieldobj.format, TermInfo())
+
+
+class TermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]
+    """Whoosh's term info, whose inlined postings are written by ``inlined_term_info``."""
+
+    def to_bytes(self) -> bytes:
+        if not self.is_inlined():
+            data: bytes = super().to_bytes()
+            return data
+        ids, weights, values = self._inlined
+        return inlined_term_info(ids, weights, values, self._minlength, self._maxlength)
+
+
+def inlined_term_info(
+    ids: Sequence[int],
+    weights: Sequence[float],
+    values: Sequence[bytes],
+    minlength: int | None,
+    maxlength: int,
+) -> bytes:
+    """A term's entry in the terms table, its postings inlined: what Whoosh's
+    ``W3TermInfo.to_bytes`` writes (and ``from_bytes`` reads), with the postings
+    pickled with protocol 5 (see ``BlockWriter``)."""
+    head: bytes = whoosh3.W3TermInfo._struct.pack(
+        True,
+        sum(weights),
+        len(ids),
+        0 if minlength is None else length_to_byte(minlength),
+        length_to_byte(maxlength),
+        max(0, max(weights)),
+        ids[0],
+        ids[-1],
+    )
+    return head + pickle.dumps((tuple(ids), tuple(weights), tuple(values)), 5)

@@ -16,14 +16,14 @@ import marshal
 import struct
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
 
 from whoosh.util import random_name
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from ._schema import Codec, column_lengths
+from ._schema import Codec, column_lengths, inlined_term_info
 
 # (field, term, document numbers, weights, value strings): a run's record, at most
 # _RECORD_POSTINGS postings of one term. Terms are kept as text: its order is that of
@@ -158,10 +158,12 @@ def _joined(sources: list[Iterator[Record]]) -> Iterator[TermParts]:
 def write_postings(
     fieldwriter: Any, schema: Any, perdoc_reader: Any, terms: Iterable[TermParts]
 ) -> None:
-    """Write every term's postings through a segment's field writer, a block at a time."""
+    """Write every term's postings through a segment's field writer, a block at a time;
+    the postings of a rare term straight into the terms table."""
     current = None
     lengths: array[int] | None = None
     compression = fieldwriter._codec._compression
+    inline_below = fieldwriter._codec._inlinelimit
     for fieldname, text, parts in terms:
         if fieldname != current:
             if current is not None:
@@ -169,11 +171,30 @@ def write_postings(
             fieldwriter.start_field(fieldname, schema[fieldname])
             current = fieldname
             lengths = column_lengths(perdoc_reader, fieldname)
+        first = next(parts)
+        second = next(parts, None)
+        if second is None and len(first[0]) < inline_below:
+            key = _FIELD_NUMBER.pack(fieldwriter._fieldid) + text.encode("utf-8")
+            fieldwriter._tindex.add(
+                key, inlined_term_info(*first, *_length_range(first[0], lengths))
+            )
+            continue
         fieldwriter.start_term(text.encode("utf-8"))
-        _fill_blocks(fieldwriter._postwriter, parts, lengths, compression)
+        more = chain([first, second], parts) if second is not None else iter([first])
+        _fill_blocks(fieldwriter._postwriter, more, lengths, compression)
         fieldwriter.finish_term()  # writes the last block
     if current is not None:
         fieldwriter.finish_field()
+
+
+# How Whoosh's terms table keys a term: its field's number, then the term's bytes.
+_FIELD_NUMBER = struct.Struct(">H")
+
+
+def _length_range(ids: array[int], lengths: array[int] | None) -> tuple[int | None, int]:
+    """The shortest and longest of these passages in the field (None, 0 when unscored)."""
+    found = [lengths[doc] for doc in ids if lengths[doc]] if lengths else []
+    return (min(found), max(found)) if found else (None, 0)
 
 
 def _fill_blocks(
@@ -190,9 +211,7 @@ def _fill_blocks(
         writer._weights = weights
         writer._values = values
         writer._maxweight = max(0, max(weights))
-        found = [lengths[doc] for doc in ids if lengths[doc]] if lengths else []
-        writer._minlength = min(found) if found else None
-        writer._maxlength = max(found) if found else 0
+        writer._minlength, writer._maxlength = _length_range(ids, lengths)
 
 
 def _blocks(parts: Iterator[_Postings], limit: int) -> Iterator[_Postings]:
