@@ -109,14 +109,13 @@ class PassageFrequency(formats.Frequency):  # type: ignore[misc]
 _COUNT = struct.Struct(">I")
 
 
-class WrittenWords(formats.Frequency):  # type: ignore[misc]
-    """Words given already analysed (``_analysis.written_words``), once each; pickled
-    into the index schema."""
+class WrittenWords(formats.Existence):  # type: ignore[misc]
+    """Words given already analysed (``_analysis.written_words``), once each, with no
+    value (a passage's words are counted, never scored); pickled into the index schema."""
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        once = _COUNT.pack(1)
         for word in value.split():
-            yield word, 1, self.field_boost, once
+            yield word, 1, self.field_boost, b""
 
 
 def _positions(text: str) -> dict[str, list[int]]:

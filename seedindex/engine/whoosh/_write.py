@@ -23,7 +23,7 @@ from typing import Any
 from whoosh.util import random_name
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
-from ._schema import Codec, column_lengths, inlined_term_info
+from ._schema import Codec, WrittenWords, column_lengths, inlined_term_info
 
 # (field, term, document numbers, weights, value strings): a run's record, at most
 # _RECORD_POSTINGS postings of one term. Terms are kept as text: its order is that of
@@ -86,6 +86,21 @@ class TermPool:
                 found[2].append(value)
             added += 1
         self._size += added * _POSTING_BYTES
+        if self._size > self._limit:
+            self._spill()
+
+    def add_document_words(self, fieldname: str, docnum: int, words: list[str]) -> None:
+        """A document's terms in a field of terms without values (``WrittenWords``),
+        each once: ``add_document_terms`` without building a posting a term."""
+        terms = self._fields.setdefault(fieldname, {})
+        for word in words:
+            found = terms.get(word)
+            if found is None:
+                found = terms[word] = (array("I"), array("f"), [])
+                self._size += _TERM_BYTES
+            found[0].append(docnum)
+            found[1].append(1.0)
+        self._size += len(words) * _POSTING_BYTES
         if self._size > self._limit:
             self._spill()
 
@@ -308,7 +323,9 @@ class TermPoolWriting:
     def _add_field(self, docnum: int, name: str, value: Any, stored: Any) -> None:
         field = self.schema[name]  # type: ignore[attr-defined]
         length = 0
-        if field.indexed:
+        if isinstance(field.format, WrittenWords):
+            self.pool.add_document_words(name, docnum, value.split())
+        elif field.indexed:
             found = list(field.format.word_values(value, field.analyzer, mode="index"))
             self.pool.add_document_terms(name, docnum, found)
             if field.scorable:
