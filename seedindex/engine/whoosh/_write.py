@@ -15,9 +15,10 @@ import heapq
 import marshal
 import struct
 from array import array
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from itertools import chain, groupby
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any
 
 from whoosh.util import random_name
@@ -37,6 +38,7 @@ TermParts = tuple[str, str, Iterator[_Postings]]
 # array items, a list slot and a small bytes object; a term a key and three containers.
 _POSTING_BYTES = 64
 _TERM_BYTES = 400
+_WORD_POSTING_BYTES = 8  # an item of an array, as it grows
 # Spilled runs are joined into one when there are this many.
 _MAX_RUNS = 32
 # Joining runs holds a record of each at once: records are kept small (four blocks),
@@ -49,23 +51,35 @@ _RECORD_LENGTH = struct.Struct("<I")
 _COMPRESS_FROM_POSTINGS = 16
 
 
+_ONE = array("f", [1.0])
+
+
+def _new_ids() -> array[int]:
+    return array("I")
+
+
 class TermPool:
     """Postings grouped by field and term: the pool Whoosh's segment writer fills."""
 
-    def __init__(self, tempstore: Any, limitmb: float) -> None:
+    def __init__(self, tempstore: Any, limitmb: float, word_fields: frozenset[str]) -> None:
         self._tempstore = tempstore
+        self.word_fields = word_fields  # of WrittenWords (see add_document_words)
         self._limit = int(limitmb * 1024 * 1024)
         self._size = 0
         self._fields: dict[str, dict[str, _Postings]] = {}
+        self._words: dict[str, defaultdict[str, array[int]]] = {}  # see add_document_words
         self._runs: list[str] = []
 
     @property
     def fieldnames(self) -> set[str]:
-        return set(self._fields)
+        return {*self._fields, *self._words}
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """One posting: (field, term bytes, document number, weight, value string)."""
         fieldname, text, docnum, weight, value = item
+        if fieldname in self.word_fields:
+            self.add_document_words(fieldname, docnum, [text.decode("utf-8")])
+            return
         self.add_document_terms(fieldname, docnum, [(text.decode("utf-8"), 0, weight, value)])
 
     def add_document_terms(
@@ -90,17 +104,13 @@ class TermPool:
             self._spill()
 
     def add_document_words(self, fieldname: str, docnum: int, words: list[str]) -> None:
-        """A document's terms in a field of terms without values (``WrittenWords``),
-        each once: ``add_document_terms`` without building a posting a term."""
-        terms = self._fields.setdefault(fieldname, {})
-        for word in words:
-            found = terms.get(word)
-            if found is None:
-                found = terms[word] = (array("I"), array("f"), [])
-                self._size += _TERM_BYTES
-            found[0].append(docnum)
-            found[1].append(1.0)
-        self._size += len(words) * _POSTING_BYTES
+        """A document's terms in a field of terms without values or weights
+        (``WrittenWords``), each once: only their document numbers are kept, appended
+        without a Python step a term (a file's words are as many as its passages')."""
+        terms = self._words.setdefault(fieldname, defaultdict(_new_ids))
+        known = len(terms)
+        deque(map(methodcaller("append", docnum), map(terms.__getitem__, words)), maxlen=0)
+        self._size += len(words) * _WORD_POSTING_BYTES + (len(terms) - known) * _TERM_BYTES
         if self._size > self._limit:
             self._spill()
 
@@ -110,7 +120,7 @@ class TermPool:
 
     def cleanup(self) -> None:
         self._delete_runs()
-        self._fields = {}
+        self._fields, self._words = {}, {}
 
     def _delete_runs(self) -> None:
         for name in self._runs:
@@ -119,14 +129,20 @@ class TermPool:
         self._runs = []
 
     def _in_memory(self) -> Iterator[Record]:
-        for fieldname in sorted(self._fields):
-            terms = self._fields[fieldname]
-            for text in sorted(terms):
-                yield (fieldname, text, *terms[text])
+        for fieldname in sorted(self.fieldnames):
+            if fieldname in self._words:
+                words = self._words[fieldname]
+                for text in sorted(words):
+                    ids = words[text]
+                    yield fieldname, text, ids, _ONE * len(ids), []
+            else:
+                terms = self._fields[fieldname]
+                for text in sorted(terms):
+                    yield (fieldname, text, *terms[text])
 
     def _spill(self) -> None:
         self._runs.append(self._write_run(_joined([self._in_memory()])))
-        self._fields = {}
+        self._fields, self._words = {}, {}
         self._size = 0
         if len(self._runs) >= _MAX_RUNS:  # each is an open file when they are joined
             joined = self._write_run(_joined([self._read_run(name) for name in self._runs]))
@@ -294,7 +310,14 @@ class TermPoolWriting:
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         kwargs.setdefault("codec", Codec())
         super().__init__(ix, **kwargs)  # type: ignore[call-arg]
-        self.pool = TermPool(self._tempstorage, kwargs.get("limitmb", 128))  # type: ignore[attr-defined]
+        schema = self.schema  # type: ignore[attr-defined]
+        self.pool = TermPool(
+            self._tempstorage,  # type: ignore[attr-defined]
+            kwargs.get("limitmb", 128),
+            frozenset(
+                name for name in schema.names() if isinstance(schema[name].format, WrittenWords)
+            ),
+        )
         terms_table = self.fieldwriter._tindex  # type: ignore[attr-defined]
         terms_table.buckets = [_Pairs() for _bucket in terms_table.buckets]
 
@@ -323,7 +346,7 @@ class TermPoolWriting:
     def _add_field(self, docnum: int, name: str, value: Any, stored: Any) -> None:
         field = self.schema[name]  # type: ignore[attr-defined]
         length = 0
-        if isinstance(field.format, WrittenWords):
+        if name in self.pool.word_fields:
             self.pool.add_document_words(name, docnum, value.split())
         elif field.indexed:
             found = list(field.format.word_values(value, field.analyzer, mode="index"))
