@@ -153,8 +153,11 @@ def written_words(text: str) -> str:
     """The distinct words of ``text`` as written (normalised, not stemmed), sorted and
     separated by spaces: what near spellings are looked for among."""
     # Lowered first, at once: normalising lowers ASCII words and nothing else.
-    found = {w if w.isascii() else normalize(w) for w in set(words(text.lower())) if len(w) > 1}
-    return " ".join(sorted(w for w in found if not w.isdigit() and " " not in w))
+    lowered = text.lower()
+    found = set(words(lowered))
+    if not lowered.isascii():
+        found = {w if w.isascii() else normalize(w) for w in found}
+    return " ".join(sorted(w for w in found if len(w) > 1 and not w.isdigit() and " " not in w))
 
 
 def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:

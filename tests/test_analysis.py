@@ -59,6 +59,18 @@ def test_unspaced_scripts_become_overlapping_letter_pairs() -> None:
     assert words("救援车队") == ["救援", "援车", "车队"]
 
 
+def test_written_words_are_each_distinct_word_normalised_not_stemmed() -> None:
+    text = "Studies of studies: Café CAFE café, 42 x Iran’s ﬁ a"
+    assert _analysis.written_words(text) == "cafe fi iran's of studies"
+
+
+@given(st.text() | st.text(alphabet="Aé1’ ab.\u0301"))
+def test_written_words_are_the_normal_forms_of_the_words(text: str) -> None:
+    written = _analysis.written_words(text).split()
+    expected = {normalize(w) for w in words(text.lower())}
+    assert written == sorted(w for w in expected if len(w) > 1 and not w.isdigit() and " " not in w)
+
+
 @given(st.text(st.characters(max_codepoint=127)))
 def test_ascii_text_folds_as_unicode_folds_it(text: str) -> None:
     assert normalize(text) == unicodedata.normalize("NFKC", text).casefold()
