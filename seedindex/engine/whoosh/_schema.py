@@ -77,15 +77,18 @@ class PassagePositions(formats.Positions):  # type: ignore[misc]
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> list[Any]:
-        boost, encode = self.field_boost, self.encode
+        boost, encode, once = self.field_boost, self.encode, _ONCE.pack
         return [
-            (term, len(found), len(found) * boost, encode(found))
+            # Most words are once in a passage: encoded here, without a call a word.
+            (term, 1, boost, once(1, found[0]))
+            if len(found) == 1
+            else (term, len(found), len(found) * boost, encode(found))
             for term, found in _positions(value).items()
         ]
 
     def encode(self, poslist: list[int]) -> bytes:
         """The count (which Whoosh reads as the frequency), then the gaps between positions."""
-        if len(poslist) == 1:  # most words are once in a passage
+        if len(poslist) == 1:
             return _ONCE.pack(1, poslist[0])
         gaps = [b - a for a, b in zip([0, *poslist], poslist, strict=False)]
         return struct.pack(f">{len(gaps) + 1}I", len(gaps), *gaps)

@@ -16,7 +16,7 @@ import marshal
 import struct
 from array import array
 from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, groupby
 from operator import itemgetter, methodcaller
 from typing import Any
@@ -39,6 +39,7 @@ TermParts = tuple[str, str, Iterator[_Postings]]
 _POSTING_BYTES = 64
 _TERM_BYTES = 400
 _WORD_POSTING_BYTES = 8  # an item of an array, as it grows
+_FREQUENCY = itemgetter(1)  # of a posting as ``word_values`` gives it
 # Spilled runs are joined into one when there are this many.
 _MAX_RUNS = 32
 # Joining runs holds a record of each at once: records are kept small (four blocks),
@@ -83,23 +84,21 @@ class TermPool:
         self.add_document_terms(fieldname, docnum, [(text.decode("utf-8"), 0, weight, value)])
 
     def add_document_terms(
-        self, fieldname: str, docnum: int, postings: Iterable[tuple[str, int, float, bytes | None]]
+        self, fieldname: str, docnum: int, postings: Sequence[tuple[str, int, float, bytes | None]]
     ) -> None:
         """A document's postings in one field, as a format's ``word_values`` gives them:
         (term, frequency, weight, value string) each."""
         terms = self._fields.setdefault(fieldname, {})
-        added = 0
+        known = len(terms)
         for text, _frequency, weight, value in postings:
             found = terms.get(text)
             if found is None:
                 found = terms[text] = (array("I"), array("f"), [])
-                self._size += _TERM_BYTES
             found[0].append(docnum)
             found[1].append(weight)
             if value:  # formats without values (Existence) keep none, as Whoosh does
                 found[2].append(value)
-            added += 1
-        self._size += added * _POSTING_BYTES
+        self._size += len(postings) * _POSTING_BYTES + (len(terms) - known) * _TERM_BYTES
         if self._size > self._limit:
             self._spill()
 
@@ -352,7 +351,7 @@ class TermPoolWriting:
             found = list(field.format.word_values(value, field.analyzer, mode="index"))
             self.pool.add_document_terms(name, docnum, found)
             if field.scorable:
-                length = sum(frequency for _w, frequency, _wt, _v in found)
+                length = sum(map(_FREQUENCY, found))
         self.perdocwriter.add_field(name, field, stored if field.stored else None, length)  # type: ignore[attr-defined]
         if field.column_type and stored is not None:
             column_value = field.to_column_value(stored)
