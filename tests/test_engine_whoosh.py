@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pickle
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -73,6 +75,19 @@ def test_buffer_stream_reads_as_bytesio_does(data: bytes, steps: list[tuple[str,
         arguments = () if name == "tell" else (argument,)
         assert getattr(ours, name)(*arguments) == getattr(theirs, name)(*arguments)
     assert list(ours) == list(theirs)
+
+
+@given(values=st.lists(st.lists(st.integers() | st.floats(allow_nan=False) | st.binary())))
+def test_pickles_are_read_from_a_buffer_stream_one_after_another(values: list[list[Any]]) -> None:
+    """Whatever their size beside what ``peek`` shows, each pickle is read whole and the
+    stream is left where the next begins."""
+    pickles = [pickle.dumps(value, 2) for value in values]
+    stream = _BufferStream(memoryview(b"".join(pickles)))
+    end = 0
+    for value, pickled in zip(values, pickles, strict=True):
+        assert pickle.load(stream) == value
+        end += len(pickled)
+        assert stream.tell() == end
 
 
 class _Payload:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Iterator, Sequence
+from itertools import accumulate
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -25,6 +26,8 @@ from ._stored import start_of
 
 # Distinct terms whose postings a reader keeps (each a few kilobytes at most).
 _POSTINGS_CACHE = 20_000
+# What BufferStream.peek shows at most: enough for a small pickle (pickle asks for more).
+_PEEK_BYTES = 512
 # Passages whose stored fields a reader keeps: a query reads its best ones twice
 # (feedback, then the hits), and the next query often wants them again.
 _STORED_CACHE = 2_000
@@ -170,10 +173,13 @@ class WhooshPostings:
             deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
             if isinstance(matcher, FilterMatcher):
                 matcher = matcher.child
-            for doc, frequency in _blocks(matcher):
-                if doc not in deleted:
-                    ids.append(base + doc)
-                    frequencies.append(frequency)
+            for block_ids, block_weights in _blocks(matcher):
+                if deleted:
+                    kept = [at for at, doc in enumerate(block_ids) if doc not in deleted]
+                    block_ids = [block_ids[at] for at in kept]
+                    block_weights = [block_weights[at] for at in kept]
+                ids.extend(map(base.__add__, block_ids) if base else block_ids)
+                frequencies.extend(block_weights)
         self._cache[(field, term)] = (ids, frequencies)
         return ids, frequencies
 
@@ -201,17 +207,27 @@ def _values(matcher: Any, docs: list[int]) -> Iterator[tuple[int, bytes]]:
         matcher._next_block()
 
 
-def _blocks(matcher: Any) -> Iterator[tuple[int, float]]:
-    """(doc, weight) of every posting, a block at a time where the format allows."""
+def _blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """(document numbers, weights) of the postings, a block at a time where the format
+    allows, decoded without a Python step a posting (Whoosh's matcher takes several)."""
     if not PATCHED or not isinstance(matcher, W3LeafMatcher):
+        ids, weights = [], []
         while matcher.is_active():
-            yield matcher.id(), matcher.weight()
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
             matcher.next()
+        yield ids, weights
         return
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        yield from zip(matcher._ids, matcher._weights, strict=True)
+        if matcher._data is None:
+            matcher._read_data()
+        gaps, weights = matcher._data[0], matcher._data[1]
+        count = matcher._blocklength
+        if weights is None or isinstance(weights, float):  # all 1, or all the same
+            weights = [1.0 if weights is None else weights] * count
+        if not len(gaps) == len(weights) == count:
+            raise ValueError("a postings block holds other counts than it says")
+        yield list(accumulate(gaps)), weights
         matcher._next_block()
 
 
@@ -247,6 +263,13 @@ class BufferStream:
         end = len(self._buffer) if size is None or size < 0 else start + size
         self._position = max(start, min(end, len(self._buffer)))
         return bytes(self._buffer[start:end])
+
+    def peek(self, size: int = 0) -> bytes:
+        """What comes next, without moving on, up to ``_PEEK_BYTES``: a pickle is read
+        from the stream in two calls (peek, then read what it took), not one a field of
+        it (postings block headers are such pickles)."""
+        start = self._position
+        return bytes(self._buffer[start : start + min(max(size, 1), _PEEK_BYTES)])
 
     def readline(self, size: int | None = -1) -> bytes:
         start = end = self._position
