@@ -35,8 +35,8 @@ logger = logging.getLogger("seedindex")
 _INDEX_NAME = "passages"
 # Memory a build's postings may take before they spill to disk (shared by its
 # processes): the build's size stays flat as the corpus grows. Each spill costs time
-# to write and to join again (SciFact: a build 15% faster at 128 than at 32, its peak
-# 100 MB instead of 72).
+# to write and to join again (SciFact: a build 10-15% faster at 128 than at 32, its
+# peak RSS 102 MB instead of 72).
 _WRITER_MB = 128
 # Batches of this many files or bytes or more are analysed by one process per core
 # (starting the processes costs about what analysing this much takes).
