@@ -31,6 +31,19 @@ def write_seeds(corpus: Path, target: Path, scale: int = 1) -> int:
     return written
 
 
+def write_large_files(corpus: Path, target: Path, copies: int = 8, files: int = 100) -> int:
+    """A folder of a few large files, as a shelf of books is: ``copies`` of the
+    collection's documents (each copy marked apart), cut into ``files`` runs in order."""
+    target.mkdir(parents=True, exist_ok=True)
+    texts = [f"{title}\n\n{text}" for _id, title, text in documents(corpus)]
+    body = [f"{text}\n[copy {copy}]" for copy in range(copies) for text in texts]
+    per_file = len(body) // files + 1
+    for number in range(files):
+        run = body[number * per_file : (number + 1) * per_file]
+        (target / f"book-{number:03}.txt").write_text("\n\n".join(run), encoding="utf-8")
+    return files
+
+
 def doc_id(path: str) -> str:
     """The document id of a seeds file written by ``write_seeds``."""
     return path.rsplit("/", 1)[-1].removesuffix(".txt").split("-copy")[0]

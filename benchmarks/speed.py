@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _corpora import RESULTS, SHARED, documents, write_seeds
+from _corpora import RESULTS, SHARED, documents, write_large_files, write_seeds
 from _memory import run_sampled
 
 HERE = RESULTS.parent
@@ -402,11 +402,22 @@ def main() -> None:
     parser.add_argument("--queries", type=int, help="only the first N queries")
     parser.add_argument("--folder", type=Path, help="builds only, of this flat folder of files")
     parser.add_argument(
+        "--large-files",
+        action="store_true",
+        help="builds only, of 100 large files made of 8 copies of the corpus",
+    )
+    parser.add_argument(
         "--builds", type=int, default=3, help="builds of each system (the median is shown)"
     )
     args = parser.parse_args()
     if args.folder:
         measure_folder(args.folder, args.builds)
+        return
+    if args.large_files:
+        with tempfile.TemporaryDirectory(prefix="seedindex-large-") as tmp:
+            folder = Path(tmp) / f"{args.corpus.name}-large-files"
+            write_large_files(args.corpus, folder)
+            measure_folder(folder, args.builds)
         return
     queries = load_queries(args.corpus, args.queries)
     reports = [
