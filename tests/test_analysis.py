@@ -64,7 +64,7 @@ def test_written_words_are_each_distinct_word_normalised_not_stemmed() -> None:
     assert _analysis.written_words(text) == "cafe fi iran's of studies"
 
 
-@given(st.text() | st.text(alphabet="Aé1’ ab.\u0301"))
+@given(st.text() | st.text(alphabet="Aé1’ ab.\u0301\u200b\u00a0\u3000\t\n救援车"))
 def test_written_words_are_the_normal_forms_of_the_words(text: str) -> None:
     written = _analysis.written_words(text).split()
     expected = {normalize(w) for w in words(text.lower())}
