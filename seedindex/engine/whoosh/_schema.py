@@ -19,6 +19,7 @@ from whoosh import columns, fields, formats
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.codec import whoosh3
+from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 from ... import _analysis
@@ -306,7 +307,13 @@ class BlockWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
 
 
 class FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
-    """Whoosh's terms writer, with ``TermInfo`` for each term."""
+    """Whoosh's terms writer, with ``TermInfo`` for each term, and rare terms' postings
+    written into the terms table at once (``add_inlined``)."""
+
+    def add_inlined(self, btext: bytes, entry: bytes) -> None:
+        """A term whose entry (``inlined_term_info``) holds its postings: no block, no
+        term info object. Keyed as ``finish_term`` keys a term."""
+        self._tindex.add(pack_ushort(self._fieldid) + btext, entry)
 
     def start_term(self, btext: bytes) -> None:
         if self._postwriter is None:

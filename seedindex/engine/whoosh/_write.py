@@ -204,10 +204,8 @@ def write_postings(
         first = next(parts)
         second = next(parts, None)
         if second is None and len(first[0]) < inline_below:
-            key = _FIELD_NUMBER.pack(fieldwriter._fieldid) + text.encode("utf-8")
-            fieldwriter._tindex.add(
-                key, inlined_term_info(*first, *_length_range(first[0], lengths))
-            )
+            entry = inlined_term_info(*first, *_length_range(first[0], lengths))
+            fieldwriter.add_inlined(text.encode("utf-8"), entry)
             continue
         fieldwriter.start_term(text.encode("utf-8"))
         more = chain([first, second], parts) if second is not None else iter([first])
@@ -215,10 +213,6 @@ def write_postings(
         fieldwriter.finish_term()  # writes the last block
     if current is not None:
         fieldwriter.finish_field()
-
-
-# How Whoosh's terms table keys a term: its field's number, then the term's bytes.
-_FIELD_NUMBER = struct.Struct(">H")
 
 
 def _length_range(ids: array[int], lengths: array[int] | None) -> tuple[int | None, int]:
