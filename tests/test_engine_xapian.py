@@ -9,6 +9,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+import types
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seedindex import Config, Index, Shard, ShardUnavailableError
+from seedindex.engine import EngineWriter
 from seedindex.errors import ConfigError, IndexDirError, IndexLockedError
 from seedindex.serving.shard import ShardServer
 
@@ -206,13 +210,43 @@ def test_a_writer_killed_mid_update_is_finished_by_the_next(
 def test_one_writer_a_shard(servers: list[ShardServer]) -> None:
     from seedindex.engine.xapian import ShardEngine
 
-    engine = ShardEngine(_shards(servers))
+    engine = ShardEngine(_shards(servers, lock_timeout=0.2))
     first = engine.writer(files=1)
     try:
         with pytest.raises(IndexLockedError):
             engine.writer(files=1)
     finally:
         first.cancel()
+        engine.close()
+
+
+def test_a_writer_waits_for_the_one_before_to_let_go(
+    servers: list[ShardServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex.engine.xapian import ShardEngine, _connect
+
+    refused = threading.Event()
+
+    def sleep(seconds: float) -> None:
+        refused.set()
+        time.sleep(seconds)
+
+    monkeypatch.setattr(
+        _connect, "time", types.SimpleNamespace(monotonic=time.monotonic, sleep=sleep)
+    )
+    engine = ShardEngine(_shards(servers, lock_timeout=60))
+    first = engine.writer(files=1)
+    second: list[EngineWriter] = []
+    waiting = threading.Thread(target=lambda: second.append(engine.writer(files=1)))
+    waiting.start()
+    assert refused.wait(60)
+    first.cancel()
+    waiting.join()
+    try:
+        assert len(second) == 1
+    finally:
+        for writer in second:
+            writer.cancel()
         engine.close()
 
 

@@ -24,6 +24,7 @@ T = TypeVar("T")
 _RETRY_AFTER = 5.0
 # A write (a commit above all) may take much longer than a search.
 _WRITE_TIMEOUT_MS = 120_000
+_LOCK_POLL_SECONDS = 0.05
 _REMOTE = re.compile(r"remote:tcp\(([^)]*)\)")
 _CONTEXT = re.compile(r" ?\(context: [^()]*(\([^)]*\))?[^()]*\)")
 
@@ -32,10 +33,15 @@ _CONTEXT = re.compile(r" ?\(context: [^()]*(\([^)]*\))?[^()]*\)")
 class Timeouts:
     connect_ms: int
     read_ms: int
+    lock_seconds: float = 0.0
 
     @classmethod
     def of(cls, config: Config) -> Timeouts:
-        return cls(round(config.shard_connect_timeout * 1000), round(config.shard_timeout * 1000))
+        return cls(
+            round(config.shard_connect_timeout * 1000),
+            round(config.shard_timeout * 1000),
+            config.lock_timeout,
+        )
 
 
 def _host_port(address: str) -> tuple[str, int]:
@@ -64,16 +70,24 @@ def read_database(shard: Shard, timeouts: Timeouts) -> Any:
 
 
 def write_database(shard: Shard, timeouts: Timeouts) -> Any:
-    """A connection that writes the shard (its ``address``, served ``--writable``)."""
+    """A connection that writes the shard (its ``address``, served ``--writable``),
+    waiting up to ``timeouts.lock_seconds`` for another writer to let go: a server
+    frees the lock of a writer that died only once it sees the connection drop."""
     host, port = _host_port(shard.address)
-    try:
-        return xapian.remote_open_writable(host, port, _WRITE_TIMEOUT_MS, timeouts.connect_ms)
-    except xapian.DatabaseLockError:
-        raise IndexLockedError(
-            f"shard {shard.address} is being written by another writer", holder=shard.address
-        ) from None
-    except xapian.Error as exc:
-        raise unavailable([shard], _reason(exc)) from None
+    deadline = time.monotonic() + timeouts.lock_seconds
+    while True:
+        try:
+            return xapian.remote_open_writable(host, port, _WRITE_TIMEOUT_MS, timeouts.connect_ms)
+        except xapian.DatabaseLockError:
+            if time.monotonic() >= deadline:
+                raise IndexLockedError(
+                    f"shard {shard.address} is being written by another writer; "
+                    f"gave up after {timeouts.lock_seconds:g} s",
+                    holder=shard.address,
+                ) from None
+            time.sleep(_LOCK_POLL_SECONDS)
+        except xapian.Error as exc:
+            raise unavailable([shard], _reason(exc)) from None
 
 
 def _reason(exc: Any) -> str:
