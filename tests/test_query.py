@@ -296,3 +296,27 @@ def test_a_query_stopped_while_scoring_returns_the_passages_scored_so_far(
     # One word's postings were read: every passage answered holds that word.
     held = [{w for w in ("report", "convoy") if w in (h.text + h.section).lower()} for h in hits]
     assert set.intersection(*held)
+
+
+def test_an_index_scored_in_arrays_ranks_as_one_scored_in_a_dict(
+    ix: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex.ranking import _arrays
+
+    if ix.config.shards:
+        pytest.skip("shards score on their servers")
+    queries = ["aid", "aid workers", "(medical OR convoys) AND aid", '"medical aid" women', "is*"]
+    ranked = {text: [(p.path, p.start, p.score) for p in ix.search(text)] for text in queries}
+    tables: list[_arrays.ArrayTable] = []
+    made = _arrays.ArrayTable.__init__
+
+    def counted(table: _arrays.ArrayTable, *args: Any) -> None:
+        tables.append(table)
+        made(table, *args)
+
+    monkeypatch.setattr(_arrays.ArrayTable, "__init__", counted)
+    monkeypatch.setattr(_arrays, "ARRAYS_FROM", 0)
+    with Index.open(ix.seeds, index_dir=ix.location, config=ix.config) as again:
+        for text, expected in ranked.items():
+            assert [(p.path, p.start, p.score) for p in again.search(text)] == expected
+    assert tables  # the searches above were scored in arrays

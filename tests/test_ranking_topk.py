@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,29 +78,80 @@ def _matcher(matched: frozenset[int]):  # type: ignore[no-untyped-def]
     return match
 
 
+def _with_columns(corpus: Corpus, terms: list[TermPostings]) -> list[TermPostings]:
+    """The terms as an index kept in arrays gives them."""
+    return [
+        attrs.evolve(term, columns=corpus.columns(term.ids, term.frequencies)) for term in terms
+    ]
+
+
+# With arrays (numpy), from any size; without, from none.
+TABLES = [pytest.param(0, id="arrays"), pytest.param(PASSAGES + 1, id="dict")]
+
+
+@pytest.mark.parametrize("arrays_from", TABLES)
 @settings(max_examples=400, deadline=None)
-@given(_cases())
-def test_the_pruned_best_are_exhaustive_scorings_exactly(case: dict) -> None:  # type: ignore[type-arg]
-    corpus = Corpus(case["lengths"], live=PASSAGES)
+@given(case=_cases())
+def test_the_pruned_best_are_exhaustive_scorings_exactly(case: dict, arrays_from: int) -> None:  # type: ignore[type-arg]
+    corpus = Corpus(case["lengths"], live=PASSAGES, arrays_from=arrays_from)
+    assert (corpus.arrays is not None) == (arrays_from == 0)
     bonuses = [Bonus(value, needs, _matcher(chosen)) for value, needs, chosen in case["bonuses"]]
     match = None if case["match"] is None else _matcher(case["match"])
     wanted = Wanted(
-        case["scored"], case["ranked"], bonuses, case["limit"], case["per_file"], _path, match
+        _with_columns(corpus, case["scored"]),
+        _with_columns(corpus, case["ranked"]),
+        bonuses,
+        case["limit"],
+        case["per_file"],
+        _path,
+        match,
     )
     found = top(corpus, wanted, into={})
     assert found == _exhaustive(corpus, case)
+    assert all(type(value) is float for _doc, value in found)
 
 
-def test_pruning_leaves_out_passages_that_cannot_make_the_best() -> None:
+@pytest.mark.parametrize("arrays_from", TABLES)
+def test_pruning_leaves_out_passages_that_cannot_make_the_best(arrays_from: int) -> None:
     """A rare word read first: once the common word left could not lift any other
     passage past the best, those holding only it are never scored."""
     lengths = [10] * 1000
-    corpus = Corpus(lengths, live=1000)
+    corpus = Corpus(lengths, live=1000, arrays_from=arrays_from)
     rare = TermPostings("rare", 5.0, [3, 7], [2.0, 2.0])
     common = TermPostings("common", 1.0, list(range(1000)), [1.0] * 1000)
     into: dict[int, float] = {}
-    found = top(corpus, Wanted([common, rare], [], [], 2, None, _path), into=into)
+    terms = _with_columns(corpus, [common, rare])
+    found = top(corpus, Wanted(terms, [], [], 2, None, _path), into=into)
     assert [doc for doc, _score in found] == [3, 7]
     assert set(into) == {3, 7}  # the passages still in the running when scoring ended
     exhaustive = corpus.score([common, rare])
     assert found == best(exhaustive, 2, _path)
+
+
+@pytest.mark.parametrize("arrays_from", TABLES)
+def test_a_search_stopped_half_way_leaves_what_it_knew(arrays_from: int) -> None:
+    corpus = Corpus([10] * 50, live=50, arrays_from=arrays_from)
+    first = TermPostings("first", 3.0, [1, 2, 3], [1.0, 2.0, 1.0])
+    second = TermPostings("second", 1.0, list(range(50)), [1.0] * 50)
+    terms = _with_columns(corpus, [first, second])
+    calls = []
+
+    def each() -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise TimeoutError
+
+    into: dict[int, float] = {}
+    with pytest.raises(TimeoutError):
+        top(corpus, Wanted(terms, [], [], 2, None, _path), into=into, each=each)
+    assert into == corpus.score([first])
+
+
+def test_without_numpy_scores_are_kept_in_a_dict(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seedindex.ranking import _arrays
+
+    assert Corpus([10] * 5, live=5, arrays_from=0).arrays is not None
+    monkeypatch.setattr(_arrays, "_numpy", lambda: None)
+    corpus = Corpus([10] * 5, live=5, arrays_from=0)
+    assert corpus.arrays is None
+    assert corpus.columns([1, 2], [1.0, 1.0]) is None

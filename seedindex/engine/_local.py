@@ -15,7 +15,9 @@ from typing import Protocol
 
 from ..query import tree as t
 from ..ranking import (
+    LOOKUP_COST,
     Bonus,
+    Columns,
     Corpus,
     TermPostings,
     Wanted,
@@ -36,6 +38,8 @@ MAX_MATCHED_EXPANSION = 1024
 _KNOWN_KEYS = 10_000
 # Terms whose postings in text and context, merged, a snapshot keeps.
 _MERGED_TERMS = 20_000
+# The most passages of a word a search holds as a set to match passages against.
+_TERM_SET_MOST = 200_000
 
 
 class Postings(Protocol):
@@ -80,9 +84,9 @@ class LocalSnapshot(TermVocabulary):
         self.postings = postings
         self.generation = generation
         self._docs: dict[PassageKey, int] = {}
-        self._merged: dict[str, tuple[list[int], list[float], float]] = {}
+        self._merged: dict[str, tuple[list[int], list[float], float, Columns | None]] = {}
         self._partial: dict[int, float] = {}  # the scores of a search as they come
-        self._patterns: dict[t.Leaf, set[int]] = {}  # the passages of a search's patterns
+        self._found: dict[t.Leaf, set[int]] = {}  # the passages of a search's leaves
 
     # -- vocabulary ----------------------------------------------------------
 
@@ -104,7 +108,7 @@ class LocalSnapshot(TermVocabulary):
     # -- searching -----------------------------------------------------------
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
-        self._partial, self._patterns = {}, {}
+        self._partial, self._found = {}, {}
         try:
             return self._search(request)
         except SearchTimedOut:
@@ -192,16 +196,22 @@ class LocalSnapshot(TermVocabulary):
         postings = self.postings
         if isinstance(node, t.Phrase):
             return postings.phrase(node.field, node.terms, node.slop, within)
-        if isinstance(node, t.Term):
-            ids = postings.terms(node.field, node.text)[0]
-            return set(ids if within is None else among(ids, within))
-        found = self._patterns.get(node)
-        if found is None:  # (a pattern's passages are found once a search)
-            found = self._patterns[node] = set()
-            for term in self.expand(node, MAX_MATCHED_EXPANSION):
-                self._in_time()
-                found.update(postings.terms(node.field, term)[0])
-        return found if within is None else found.intersection(within)
+        found = self._found.get(node)
+        if found is None:
+            if isinstance(node, t.Term):
+                ids = postings.terms(node.field, node.text)[0]
+                if within is not None and (
+                    len(within) * LOOKUP_COST <= len(ids) or len(ids) > _TERM_SET_MOST
+                ):
+                    return set(among(ids, within))  # a few looked up, or too many to hold
+                # (Matched again and again as the search admits passages: a set, once.)
+                found = self._found[node] = set(ids)
+            else:
+                found = self._found[node] = set()
+                for term in self.expand(node, MAX_MATCHED_EXPANSION):
+                    self._in_time()
+                    found.update(postings.terms(node.field, term)[0])
+        return set(found) if within is None else found.intersection(within)
 
     def _whole_files(self, node: t.Leaf) -> set[int]:
         """Every passage of the files whose first passages match ``node``."""
@@ -247,18 +257,19 @@ class LocalSnapshot(TermVocabulary):
             self._in_time()
             yield TermPostings(term, weight, *self._scored(term))
 
-    def _scored(self, term: str) -> tuple[list[int], list[float], float]:
+    def _scored(self, term: str) -> tuple[list[int], list[float], float, Columns | None]:
         """A term's postings in the text and the context as one (see ``with_context``),
-        with their peak, kept while this snapshot lives: most queries share some of
-        their words."""
+        with their peak (and as arrays, if the corpus wants them), kept while this
+        snapshot lives: most queries share some of their words."""
         found = self._merged.get(term)
         if found is None:
             if len(self._merged) >= _MERGED_TERMS:
                 self._merged.clear()
-            terms = self.postings.terms
+            terms, corpus = self.postings.terms, self.postings.corpus
             ids, frequencies = with_context(terms("text", term), terms("context", term))
-            peak = self.postings.corpus.peak(ids, frequencies)
-            found = self._merged[term] = (ids, frequencies, peak)
+            columns = corpus.columns(ids, frequencies)
+            peak = corpus.peak(ids, frequencies, columns)
+            found = self._merged[term] = (ids, frequencies, peak, columns)
         return found
 
     def _keyed(self, found: Sequence[tuple[int, float]]) -> list[tuple[PassageKey, float]]:

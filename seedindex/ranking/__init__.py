@@ -1,8 +1,10 @@
 """Ranking shared by every engine: BM25 over passages and pseudo-relevance feedback."""
 
+from ._arrays import Columns
 from ._bm25 import (
     CONTEXT_WEIGHT,
     K1,
+    LOOKUP_COST,
     B,
     Corpus,
     TermPostings,
@@ -21,8 +23,10 @@ __all__ = [
     "CONTEXT_WEIGHT",
     "FEEDBACK_FILES",
     "K1",
+    "LOOKUP_COST",
     "B",
     "Bonus",
+    "Columns",
     "Corpus",
     "TermPostings",
     "Wanted",

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import attrs
 
+from ._arrays import Columns, norms_array
+
 T = TypeVar("T")
 
 #: Term frequency saturation and length normalisation (the usual Lucene defaults).
@@ -47,6 +49,8 @@ class TermPostings:
     frequencies: Sequence[float]
     #: The most ``tf / (tf + norm)`` of its passages (``Corpus.peak``), when known.
     peak: float | None = None
+    #: The postings again as arrays, for an index large enough (``Corpus.arrays``).
+    columns: Columns | None = None
 
 
 def length_norm(length: float, average: float) -> float:
@@ -81,7 +85,12 @@ class Corpus:
     and, at ``CONTEXT_WEIGHT``, the context)."""
 
     def __init__(
-        self, lengths: Sequence[float], live: int, context_lengths: Sequence[float] = ()
+        self,
+        lengths: Sequence[float],
+        live: int,
+        context_lengths: Sequence[float] = (),
+        *,
+        arrays_from: int | None = None,
     ) -> None:
         if context_lengths:
             lengths = [
@@ -92,6 +101,9 @@ class Corpus:
         self.passages = live
         self.norms = [length_norm(length, average) for length in lengths]
         self._lowest_norm = min(self.norms, default=K1)
+        #: The norms as an array, when numpy is there and there are ``arrays_from``
+        #: passages or more (by default ``ARRAYS_FROM``).
+        self.arrays = norms_array(self.norms, arrays_from)
 
     def idf(self, frequency: int) -> float:
         return idf(self.passages, frequency)
@@ -128,7 +140,7 @@ class Corpus:
     def add_held(self, term: TermPostings, scores: dict[int, float]) -> None:
         """Add ``term``'s part to the passages of ``scores`` that hold it, and no other:
         its postings walked, or each passage looked up in them when they are few."""
-        if len(scores) * _LOOKUP_COST > len(term.ids):
+        if len(scores) * LOOKUP_COST > len(term.ids):
             self.score([term], only=scores.keys(), into=scores)
             return
         norms = self.norms
@@ -143,9 +155,18 @@ class Corpus:
         most = max(term.frequencies, default=0.0)
         return self.weight(term) * most / (most + self._lowest_norm) if most else 0.0
 
-    def peak(self, ids: Sequence[int], frequencies: Sequence[float]) -> float:
-        """The most ``tf / (tf + norm)`` of the passages ``ids``: what a term's part in
-        a score is at most, before its weight."""
+    def columns(self, ids: Sequence[int], frequencies: Sequence[float]) -> Columns | None:
+        """A term's postings as arrays, when this index keeps its scores in arrays."""
+        return None if self.arrays is None else Columns.of(ids, frequencies)
+
+    def peak(
+        self, ids: Sequence[int], frequencies: Sequence[float], columns: Columns | None = None
+    ) -> float:
+        """The most ``tf / (tf + norm)`` of the passages ``ids`` (given as ``columns``
+        too, when there are arrays): what a term's part in a score is at most, before
+        its weight."""
+        if columns is not None and self.arrays is not None:
+            return columns.peak(self.arrays)
         norms = self.norms
         return max(
             (tf / (tf + norms[doc]) for doc, tf in zip(ids, frequencies, strict=True)),
@@ -170,8 +191,8 @@ class Corpus:
         return term.weight * self.idf(len(term.ids)) * (K1 + 1.0)
 
 
-# How many postings walked cost as much as one passage looked up in them.
-_LOOKUP_COST = 16
+#: How many postings walked cost as much as one passage looked up in them.
+LOOKUP_COST = 16
 
 
 def held(term: TermPostings, docs: Collection[int]) -> list[tuple[int, float]]:
@@ -183,7 +204,7 @@ def held(term: TermPostings, docs: Collection[int]) -> list[tuple[int, float]]:
 def places_of(ids: Sequence[int], docs: Collection[int]) -> list[int]:
     """Where in ``ids`` (sorted passage numbers) each of ``docs`` it holds is: each one
     looked up, or ``ids`` walked when they are not many more."""
-    if len(docs) * _LOOKUP_COST > len(ids):
+    if len(docs) * LOOKUP_COST > len(ids):
         return [at for at, doc in enumerate(ids) if doc in docs]
     found = []
     for doc in docs:

@@ -16,9 +16,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Collection, Sequence
 from operator import itemgetter
+from typing import Protocol
 
 import attrs
 
+from ._arrays import ArrayTable
 from ._bm25 import Corpus, TermPostings, best
 
 # The share of a score that summing in another order may change it by, and more.
@@ -89,61 +91,125 @@ def candidates(
     bounds = [corpus.bound(term) for term in scored]
     ranked_bounds = [corpus.bound(term) for term in ranked]
     headroom = sum(bonus.value for bonus in bonuses)
-    scores = into
+    table = _table(corpus, [*scored, *ranked], into, match)
     read: set[int] = set()
-    refused: set[int] = set()
     closed = False
-    for position in sorted(range(len(scored)), key=lambda i: -bounds[i]):
-        if each is not None:
-            each()
-        read.add(position)
-        # (Summed afresh, not less each time: a sum drifting below 0 would drop ties.)
-        left = sum(b for at, b in enumerate(bounds) if at not in read) + sum(ranked_bounds)
-        term = scored[position]
-        if closed:
-            corpus.add_held(term, scores)
-        elif match is not None:
-            _admit(term, scores, match, refused)
-            corpus.add_held(term, scores)
-        else:
-            corpus.score([term], into=scores)
-        # A passage not seen yet holds none of the terms read: no bonus needing one.
-        unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
-        if closed or _above(scores, left + unseen, wanted.limit):  # (else it cannot close)
-            floor = _floor(scores, wanted)
-            closed = closed or left + unseen < floor
+    try:
+        for position in sorted(range(len(scored)), key=lambda i: -bounds[i]):
+            if each is not None:
+                each()
+            read.add(position)
+            # (Summed afresh, not less each time: a sum drifting below 0 would drop ties.)
+            left = sum(b for at, b in enumerate(bounds) if at not in read) + sum(ranked_bounds)
+            term = scored[position]
             if closed:
-                _drop_below(scores, floor, left + headroom)
-    if match is not None:
-        reach = sum(ranked_bounds) + sum(b.value for b in bonuses if not b.needs)
-        _admit_the_rest(scores, match, reach, wanted)
-    for at, term in enumerate(ranked):
-        if each is not None:
-            each()
-        corpus.add_held(term, scores)
-        if closed:
-            _drop_below(scores, _floor(scores, wanted), sum(ranked_bounds[at + 1 :]) + headroom)
-    return scores
+                table.add_held(term)
+            elif match is not None:
+                table.admit(term)
+                table.add_held(term)
+            else:
+                table.score_all(term)
+            # A passage not seen yet holds none of the terms read: no bonus needing one.
+            unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
+            if closed or table.above(left + unseen, wanted.limit):  # (else it cannot close)
+                floor = table.floor(wanted)
+                closed = closed or left + unseen < floor
+                if closed:
+                    table.drop_below(_lowest(floor, left + headroom))
+        if match is not None:
+            # A place (at 0) for the passages the match takes that hold no scored term,
+            # when what their ranked terms and bonuses may add could make them the best.
+            reach = sum(ranked_bounds) + sum(b.value for b in bonuses if not b.needs)
+            if _lowest(table.floor(wanted), 0.0) <= reach:
+                table.admit_docs(match(None))
+        for at, term in enumerate(ranked):
+            if each is not None:
+                each()
+            table.add_held(term)
+            if closed:
+                left = sum(ranked_bounds[at + 1 :]) + headroom
+                table.drop_below(_lowest(table.floor(wanted), left))
+    finally:
+        table.close()
+    return into
 
 
-def _admit_the_rest(scores: dict[int, float], match: Match, reach: float, wanted: Wanted) -> None:
-    """A place (at 0) for the passages ``match`` takes that hold no scored term, when
-    what their ranked terms and bonuses may add (``reach``) could yet make them among
-    the best."""
-    floor = _floor(scores, wanted)
-    if floor - _ROUNDING * abs(floor) <= reach:
-        for doc in match(None):
-            scores.setdefault(doc, 0.0)
+class _Table(Protocol):
+    """The scores of the passages still in the running, as ``candidates`` keeps them."""
+
+    def score_all(self, term: TermPostings) -> None:
+        """Add ``term``'s part to every passage holding it (each is then in)."""
+
+    def add_held(self, term: TermPostings) -> None:
+        """Add ``term``'s part to the passages in that hold it."""
+
+    def admit(self, term: TermPostings) -> None:
+        """Let in (at 0) the passages holding ``term`` that the match takes."""
+
+    def admit_docs(self, docs: Collection[int]) -> None:
+        """Let ``docs`` in, at 0 unless they are in already."""
+
+    def above(self, value: float, limit: int) -> bool:
+        """Whether ``limit`` passages score above ``value``: a count, cheaper than a floor."""
+
+    def floor(self, wanted: Wanted) -> float:
+        """``_floor`` of the passages in."""
+
+    def drop_below(self, low: float) -> None:
+        """Leave out the passages scoring below ``low``."""
+
+    def close(self) -> None:
+        """Put the scores of the passages in into the dict the table was made for."""
 
 
-def _admit(term: TermPostings, scores: dict[int, float], match: Match, refused: set[int]) -> None:
-    """A place (at 0) in ``scores`` for each passage holding ``term`` that ``match``
-    takes; the others are remembered as refused."""
-    fresh = {doc for doc in term.ids if doc not in scores and doc not in refused}
-    if fresh:
-        taken = match(fresh)
-        refused.update(fresh - taken)
-        scores.update(dict.fromkeys(taken, 0.0))
+def _table(
+    corpus: Corpus, terms: Sequence[TermPostings], into: dict[int, float], match: Match | None
+) -> _Table:
+    """Arrays for a large index whose terms came as arrays, else the dict ``into``."""
+    if corpus.arrays is not None and all(term.columns is not None for term in terms):
+        return ArrayTable(corpus, corpus.arrays, into, match)
+    return _DictTable(corpus, into, match)
+
+
+class _DictTable:
+    """The scores in the dict ``candidates`` fills, a passage at a time."""
+
+    def __init__(self, corpus: Corpus, scores: dict[int, float], match: Match | None) -> None:
+        self._corpus = corpus
+        self._scores = scores
+        self._match = match
+        self._refused: set[int] = set()
+
+    def score_all(self, term: TermPostings) -> None:
+        self._corpus.score([term], into=self._scores)
+
+    def add_held(self, term: TermPostings) -> None:
+        self._corpus.add_held(term, self._scores)
+
+    def admit(self, term: TermPostings) -> None:
+        assert self._match is not None
+        scores, refused = self._scores, self._refused
+        fresh = {doc for doc in term.ids if doc not in scores and doc not in refused}
+        if fresh:
+            taken = self._match(fresh)
+            refused.update(fresh - taken)
+            scores.update(dict.fromkeys(taken, 0.0))
+
+    def admit_docs(self, docs: Collection[int]) -> None:
+        for doc in docs:
+            self._scores.setdefault(doc, 0.0)
+
+    def above(self, value: float, limit: int) -> bool:
+        return sum(map(float(value).__lt__, self._scores.values())) >= limit
+
+    def floor(self, wanted: Wanted) -> float:
+        return _floor(self._scores, wanted)
+
+    def drop_below(self, low: float) -> None:
+        _drop_below(self._scores, low)
+
+    def close(self) -> None:
+        pass  # the scores are in the dict already
 
 
 def with_bonuses(scores: dict[int, float], wanted: Wanted) -> list[set[int]]:
@@ -153,7 +219,7 @@ def with_bonuses(scores: dict[int, float], wanted: Wanted) -> list[set[int]]:
     left = sum(bonus.value for bonus in wanted.bonuses)
     given = []
     for bonus in wanted.bonuses:
-        _drop_below(scores, _floor(scores, wanted), left)
+        _drop_below(scores, _lowest(_floor(scores, wanted), left))
         found = bonus.find(scores.keys())
         for doc in found:
             scores[doc] += bonus.value
@@ -164,14 +230,8 @@ def with_bonuses(scores: dict[int, float], wanted: Wanted) -> list[set[int]]:
 
 def near_cut(scores: dict[int, float], wanted: Wanted) -> list[int]:
     """The passages whose scores (within rounding) may put them among the best."""
-    floor = _floor(scores, wanted)
-    low = floor - _ROUNDING * abs(floor)
+    low = _lowest(_floor(scores, wanted), 0.0)
     return [doc for doc, value in scores.items() if value >= low]
-
-
-def _above(scores: dict[int, float], value: float, limit: int) -> bool:
-    """Whether ``limit`` scores are above ``value``: a count, cheaper than a floor."""
-    return sum(map(float(value).__lt__, scores.values())) >= limit
 
 
 def _floor(scores: dict[int, float], wanted: Wanted) -> float:
@@ -195,8 +255,12 @@ def _floor(scores: dict[int, float], wanted: Wanted) -> float:
         count *= 4
 
 
-def _drop_below(scores: dict[int, float], floor: float, left: float) -> None:
-    """Leave out the passages that cannot reach ``floor`` with ``left`` more."""
-    low = floor - _ROUNDING * abs(floor) - left
+def _lowest(floor: float, left: float) -> float:
+    """The least score that may reach ``floor`` with ``left`` more, within rounding."""
+    return floor - _ROUNDING * abs(floor) - left
+
+
+def _drop_below(scores: dict[int, float], low: float) -> None:
+    """Leave out the passages scoring below ``low``."""
     for doc in [doc for doc, value in scores.items() if value < low]:
         del scores[doc]
