@@ -34,8 +34,9 @@ def lent_terms(
 ) -> tuple[tuple[str, float], ...]:
     """The words the ``best`` passages (text, score; best first) share, weighted."""
     likelihood: defaultdict[str, float] = defaultdict(float)
+    stop = _analysis.stop_terms()
     for text, score in best:
-        words = [t for t in _analysis.terms(text) if t not in _analysis.stop_terms()]
+        words = [t for t in _analysis.terms(text) if t not in stop]
         share = math.exp(score - best[0][1]) / max(1, len(words))
         for term in words:
             likelihood[term] += share
