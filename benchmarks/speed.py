@@ -461,9 +461,19 @@ def measure(corpus: Path, scale: int, queries: list[str], builds: int) -> dict[s
         "megabytes": megabytes,
         "queries": len(queries),
         "machine": machine,
+        "numpy": _numpy_version(),
         "results": results,
         "cold": startup,
     }
+
+
+def _numpy_version() -> str | None:
+    """numpy's version, when installed (seedindex[fast]: a large index scored in arrays)."""
+    try:
+        import numpy
+    except ImportError:
+        return None
+    return str(numpy.__version__)
 
 
 def measure_folder(folder: Path, builds: int) -> None:
@@ -505,7 +515,8 @@ def print_table(report: dict) -> None:  # type: ignore[type-arg]
     print(
         f"{report['corpus']} x{report['scale']}: {report['files']} files, "
         f"{report['megabytes']:.1f} MB, {s['passages']:.0f} passages, "
-        f"{report['queries']} queries; {report['machine']}"
+        f"{report['queries']} queries; {report['machine']}; "
+        f"numpy {report['numpy'] or 'not installed (scores in dicts)'}"
     )
     rows = [
         (f"build s (median of {len(s['build_seconds_runs'])})", "build_seconds"),
