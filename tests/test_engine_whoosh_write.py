@@ -78,13 +78,18 @@ texts = st.lists(
 def test_fast_writer_writes_what_whoosh_writes(
     tmp_path_factory: pytest.TempPathFactory, texts: list[str]
 ) -> None:
-    """Same postings (many over a 128-posting block, many inlined), statistics, lengths,
-    passages, as Whoosh's own writer with the same codec."""
+    """Same postings (many over a block of 16 postings, many inlined), statistics,
+    lengths, passages, as Whoosh's own writer with the same codec."""
     documents = _documents(texts)
     whoosh_reader = _write(
-        tmp_path_factory.mktemp("w") / "ix", SegmentWriter, documents, codec=Codec()
+        tmp_path_factory.mktemp("w") / "ix", SegmentWriter, documents, codec=Codec(blocklimit=16)
     )
-    ours = _write(tmp_path_factory.mktemp("f") / "ix", FastSegmentWriter, documents)
+    ours = _write(
+        tmp_path_factory.mktemp("f") / "ix",
+        FastSegmentWriter,
+        documents,
+        codec=Codec(blocklimit=16),
+    )
     try:
         assert _contents(ours) == _contents(whoosh_reader)
     finally:
