@@ -198,9 +198,9 @@ def _values(matcher: Any, docs: list[int]) -> Iterator[tuple[int, bytes]]:
     while matcher.is_active() and at < len(docs):
         last = matcher.block_max_id()
         if docs[at] <= last:
-            matcher._read_ids()
+            ids = _block_ids(matcher)
             matcher._read_values()
-            for doc, value in zip(matcher._ids, matcher._values, strict=True):
+            for doc, value in zip(ids, matcher._values, strict=True):
                 if doc in wanted:
                     yield doc, value
             at = bisect.bisect_right(docs, last, at)
@@ -219,16 +219,24 @@ def _blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
         yield ids, weights
         return
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        gaps, weights = matcher._data[0], matcher._data[1]
+        ids = _block_ids(matcher)
+        weights = matcher._data[1]
         count = matcher._blocklength
         if weights is None or isinstance(weights, float):  # all 1, or all the same
             weights = [1.0 if weights is None else weights] * count
-        if not len(gaps) == len(weights) == count:
+        if not len(ids) == len(weights) == count:
             raise ValueError("a postings block holds other counts than it says")
-        yield list(accumulate(gaps)), weights
+        yield ids, weights
         matcher._next_block()
+
+
+def _block_ids(matcher: Any) -> list[int]:
+    """The document numbers of the matcher's block, summed from their gaps at once
+    (Whoosh's ``_read_ids`` takes a generator step each)."""
+    if matcher._data is None:
+        matcher._read_data()
+    stored = matcher._data[0]
+    return list(stored) if matcher._byteids else list(accumulate(stored))
 
 
 class InPlaceBufferFile(BufferFile):  # type: ignore[misc]
