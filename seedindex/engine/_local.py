@@ -195,6 +195,13 @@ class LocalSnapshot(TermVocabulary):
     def _leaf_matching(self, node: t.Leaf, within: Collection[int] | None) -> set[int]:
         postings = self.postings
         if isinstance(node, t.Phrase):
+            if within is not None:
+                # The passages holding every word, found first as sets (kept for the
+                # search), leave few to read positions of.
+                for term in dict.fromkeys(node.terms):
+                    within = self._leaf_matching(t.Term(node.field, term), within)
+                    if not within:
+                        return set()
             return postings.phrase(node.field, node.terms, node.slop, within)
         found = self._found.get(node)
         if found is None:
@@ -213,6 +220,12 @@ class LocalSnapshot(TermVocabulary):
                     found.update(postings.terms(node.field, term)[0])
         return set(found) if within is None else found.intersection(within)
 
+    def _holds_term(self, node: t.Term, doc: int) -> bool:
+        found = self._found.get(node)
+        if found is not None:
+            return doc in found
+        return _holds(self.postings.terms(node.field, node.text)[0], doc)
+
     def _whole_files(self, node: t.Leaf) -> set[int]:
         """Every passage of the files whose first passages match ``node``."""
         found: set[int] = set()
@@ -229,8 +242,17 @@ class LocalSnapshot(TermVocabulary):
             return set().union(*(self.matching(child) for child in children))
         found: set[int] = set()
         left = set(within)
-        # Words first: a passage one of them takes is not looked at in a phrase.
-        for child in sorted(children, key=lambda c: not isinstance(c, t.Term)):
+        # Words first: a passage one of them takes is not looked at in a phrase. First
+        # of all the words holding one of the passages: they are most often a word's
+        # passages (the ranking admitting those it reads), all taken at once.
+        probe = next(iter(left), None)
+
+        def order(child: t.Node) -> int:
+            if not isinstance(child, t.Term):
+                return 2
+            return 0 if probe is not None and self._holds_term(child, probe) else 1
+
+        for child in sorted(children, key=order):
             if not left:
                 break
             taken = self.matching(child, left)
