@@ -15,6 +15,7 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
 
 from ...ranking import Corpus
 from .. import PassageKey, StoredPassage
@@ -104,12 +105,10 @@ class WhooshPostings:
         decode = self._reader.schema[field].format.decode_positions
         wanted = sorted(docs)
         for leaf, base in self._leaves:
-            if (field, term) not in leaf:
-                continue
-            matcher = leaf.postings(field, term)
-            if isinstance(matcher, FilterMatcher):
-                matcher = matcher.child
             local = [doc - base for doc in wanted if base <= doc < base + leaf.doc_count_all()]
+            matcher = _postings(leaf, field, term) if local else None
+            if matcher is None:
+                continue
             for doc, value in _values(matcher, local):
                 found[base + doc] = decode(value)
         return found
@@ -167,12 +166,10 @@ class WhooshPostings:
         ids: list[int] = []
         frequencies: list[float] = []
         for leaf, base in self._leaves:
-            if (field, term) not in leaf:
+            matcher = _postings(leaf, field, term)
+            if matcher is None:
                 continue
-            matcher = leaf.postings(field, term)
             deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
-            if isinstance(matcher, FilterMatcher):
-                matcher = matcher.child
             for block_ids, block_weights in _blocks(matcher):
                 if deleted:
                     kept = [at for at, doc in enumerate(block_ids) if doc not in deleted]
@@ -182,6 +179,16 @@ class WhooshPostings:
                 frequencies.extend(block_weights)
         self._cache[(field, term)] = (ids, frequencies)
         return ids, frequencies
+
+
+def _postings(leaf: Any, field: str, term: str) -> Any:
+    """A segment's postings of ``term``, deleted passages left in (the caller drops
+    them), or None when it has none: one look-up of the term, not two."""
+    try:
+        matcher = leaf.postings(field, term)
+    except TermNotFound:
+        return None
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 def _values(matcher: Any, docs: list[int]) -> Iterator[tuple[int, bytes]]:
