@@ -69,16 +69,11 @@ class ArrayTable:
     as long as the index: a score, whether the passage is in, whether ``match`` refused
     it. A passage left out is set back to 0, as a dict would forget it."""
 
-    def __init__(
-        self,
-        corpus: Corpus,
-        norms: npt.NDArray[numpy.float64],
-        into: dict[int, float],
-        match: Match | None,
-    ) -> None:
+    def __init__(self, corpus: Corpus, into: dict[int, float], match: Match | None) -> None:
+        assert corpus.arrays is not None
         np = self._np = _numpy()
         self._corpus = corpus
-        self._norms = norms
+        self._norms = norms = corpus.arrays
         self._into = into
         self._match = match
         self._scores = np.zeros(len(norms))

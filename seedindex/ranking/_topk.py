@@ -167,7 +167,7 @@ def _table(
 ) -> _Table:
     """Arrays for a large index whose terms came as arrays, else the dict ``into``."""
     if corpus.arrays is not None and all(term.columns is not None for term in terms):
-        return ArrayTable(corpus, corpus.arrays, into, match)
+        return ArrayTable(corpus, into, match)
     return _DictTable(corpus, into, match)
 
 
