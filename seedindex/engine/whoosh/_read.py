@@ -23,7 +23,6 @@ from .._local import holding_all, in_order
 from . import _stored
 from ._compat import PATCHED, reading_ours, reads
 from ._schema import column_lengths
-from ._stored import start_of
 
 # Distinct terms whose postings a reader keeps (each a few kilobytes at most).
 _POSTINGS_CACHE = 20_000
@@ -120,13 +119,9 @@ class WhooshPostings:
 
     @reads
     def keys(self, docs: Sequence[int]) -> list[PassageKey]:
-        stored, path, value = self._stored, self._path, self._column_value
-        found = []
-        for doc in docs:
-            known = stored.get(doc)
-            key = known.key if known else PassageKey(path(doc), start_of(value("passage", doc)))
-            found.append(key)
-        return found
+        # The passages themselves, read and kept: the keys asked for are of the best
+        # passages, which are fetched next.
+        return [self.stored(doc).key for doc in docs]
 
     def stored(self, doc: int) -> StoredPassage:
         found = self._stored.get(doc)
@@ -141,7 +136,8 @@ class WhooshPostings:
         return passage
 
     def _path(self, doc: int) -> str:
-        return self._column_value("path", doc).decode("utf-8")
+        known = self._stored.get(doc)
+        return known.path if known else self._column_value("path", doc).decode("utf-8")
 
     def _column_value(self, field: str, doc: int) -> bytes:
         readers = self._columns.get(field)
