@@ -166,8 +166,6 @@ def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:
     """(start, end) of every word of ``text`` typed as one of ``typed``."""
     if not typed:
         return []
-    if not _has_unspaced(text):  # nearly every text: its words are the pattern's matches
-        return [match.span() for match in _WORD.finditer(text) if match.group() in typed]
     return [(start, end) for word, start, end in _words(text) if word in typed]
 
 

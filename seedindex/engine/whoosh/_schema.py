@@ -241,9 +241,8 @@ class Codec(whoosh3.W3Codec):  # type: ignore[misc]
     into the segments of the TOC.
 
     Blocks of 512 postings, not Whoosh's 128: a query reads a block at a time, and at
-    SciFact x10 (about 80 postings a block read, most of them in part-filled last blocks
-    of 8 segments) a query's first reading of its words took a tenth longer at 128; the
-    index is a tenth smaller."""
+    SciFact x10 a query's first reading of its words took a tenth longer at 128 (each
+    block costs a header and a decompression); the index is a tenth smaller."""
 
     def __init__(self, blocklimit: int = 512, compression: int = 3) -> None:
         super().__init__(blocklimit, compression, inlinelimit=_INLINE_BELOW)

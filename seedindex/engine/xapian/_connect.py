@@ -33,7 +33,7 @@ _CONTEXT = re.compile(r" ?\(context: [^()]*(\([^)]*\))?[^()]*\)")
 class Timeouts:
     connect_ms: int
     read_ms: int
-    lock_seconds: float = 0.0
+    lock_seconds: float
 
     @classmethod
     def of(cls, config: Config) -> Timeouts:
@@ -72,7 +72,7 @@ def read_database(shard: Shard, timeouts: Timeouts) -> Any:
 def write_database(shard: Shard, timeouts: Timeouts) -> Any:
     """A connection that writes the shard (its ``address``, served ``--writable``),
     waiting up to ``timeouts.lock_seconds`` for another writer to let go: a server
-    frees the lock of a writer that died only once it sees the connection drop."""
+    frees the lock of a writer that died only once it has committed what it was sent."""
     host, port = _host_port(shard.address)
     deadline = time.monotonic() + timeouts.lock_seconds
     while True:
