@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
 import pickle
+import types
+import zlib
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -126,8 +129,6 @@ def test_a_crafted_index_runs_no_code(make_corpus: MakeCorpus, index_dir: Path) 
 
 def test_whoosh_keeps_its_own_behaviour_outside_seedindex(tmp_path: Path) -> None:
     """A program using Whoosh beside seedindex unpickles and buffers as Whoosh does."""
-    import pickle
-
     from whoosh import columns
     from whoosh.filedb import compound
 
@@ -158,6 +159,35 @@ def test_a_zeroed_lengths_column_is_found_by_its_checksum_and_rebuilt(
     segment.write_bytes(bytes(data))
     found = [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)]
     assert found == expected  # the damage was seen (and the index rebuilt), not searched
+
+
+def test_a_settled_segment_is_read_through_once_until_its_stat_changes(
+    make_corpus: MakeCorpus, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex.engine.whoosh import _compat
+
+    monkeypatch.setattr(_compat, "_SETTLED_SECONDS", -1.0)  # every file is settled
+    monkeypatch.setattr(_compat, "_checked", {})
+    root = make_corpus({f"doc{n}.txt": f"apples and pears {n}\n\nmore words {n}" for n in range(9)})
+    expected = [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)]
+    read: list[bytes] = []
+
+    def crc32(data: bytes, value: int = 0) -> int:
+        read.append(data)
+        return zlib.crc32(data, value)
+
+    monkeypatch.setattr(_compat, "zlib", types.SimpleNamespace(crc32=crc32))
+    assert [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)] == expected
+    assert read == []
+    (segment,) = (index_dir / "whoosh").glob("*.seg")
+    data = bytearray(segment.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    before = segment.stat()
+    segment.write_bytes(bytes(data))  # the same size; its times are then set apart too
+    os.utime(segment, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    assert [(h.path, h.score) for h in query("apples", seeds=root, index_dir=index_dir)] == expected
+    assert read  # the damaged file was read through again (and the index rebuilt)
 
 
 def test_a_terms_count_is_its_live_passages_with_and_without_deletions(
