@@ -81,7 +81,7 @@ class Syncer:
     def changes(self, manifest: Manifest, others: Counter[str] | None = None) -> _manifest.Changes:
         """What changed in the seeds since ``manifest``; files of other types are
         counted in ``others``, if given."""
-        lines = _manifest.entries(self.directory.manifest)
+        lines = _manifest.lines(self.directory.manifest)
         return _manifest.changes(manifest, lines, self._walk(others))
 
     def load_manifest(self) -> Manifest:
@@ -184,8 +184,7 @@ class Syncer:
         """The document ``path`` as it was indexed (its text is what passage offsets
         point into); PassageNotFoundError when it is not indexed, StaleDocumentError when
         its file changed since."""
-        found = _manifest.entries(self.directory.manifest)
-        entry = next((line[1] for line in found if line[0] == path), None)
+        entry = _manifest.entry(self.directory.manifest, path)
         source = sources.find(self.seeds, path, self.config)
         if entry is None or isinstance(source, sources.Skipped):
             raise PassageNotFoundError(f"no indexed document {path}")
@@ -226,7 +225,7 @@ class Syncer:
 
     def _seen(
         self, before: Manifest, changes: _manifest.Changes, *, full: bool
-    ) -> tuple[Iterator[Seen | Unchanged], dict[str, str]]:
+    ) -> tuple[Iterator[Seen | Unchanged | str], dict[str, str]]:
         """Every file beside its manifest line, and the files left out (filled in as the
         files come, when the folder is walked again)."""
         path = self.directory.manifest
@@ -236,7 +235,7 @@ class Syncer:
         left_out: dict[str, str] = {}
         return _manifest.side_by_side(
             before,
-            () if full else _manifest.entries(path),
+            () if full else _manifest.lines(path),
             _manifest.files(self._walk(), left_out),
         ), left_out
 
@@ -270,7 +269,7 @@ def _apply(
     writer: EngineWriter,
     out: ManifestWriter,
     before: Manifest,
-    seen: Iterator[Seen | Unchanged],
+    seen: Iterator[Seen | Unchanged | str],
     to_do: int,
     syncer: Syncer,
     *,
@@ -285,13 +284,12 @@ def _apply(
     progress = syncer.progress
     done = 0
     for file in seen:
-        if isinstance(file, Unchanged):
+        if isinstance(file, str):  # the line of a file whose stat has not changed
+            out.keep(file)
+        elif isinstance(file, Unchanged):
             out.copy(file)
-        elif file.same_stat:
-            if file.known is not None:
-                out.add(file.path, file.known, file.line)
-            else:  # unreadable before, and unchanged
-                skipped[file.path] = before.skipped[file.path]
+        elif file.same_stat:  # unreadable before, and unchanged
+            skipped[file.path] = before.skipped[file.path]
         elif file.source is None:
             writer.delete(file.path)
             counts["removed"] += 1

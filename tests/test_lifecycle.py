@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,30 @@ def test_damaged_manifest_lines_mean_a_rebuild(make_corpus: MakeCorpus, index_di
             "c.txt",
         ]
     assert len(manifest.read_text().splitlines()) == 4  # the header and a line a file
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda line: line.rsplit("\t", 1)[0] + "\tmany",  # the count of passages
+        lambda line: line.rsplit("\t", 1)[0],  # a field short
+        lambda line: line.replace("\t", "\t\t", 1),  # a field more
+    ],
+    ids=["passages", "short", "long"],
+)
+def test_a_damaged_line_of_an_unchanged_file_means_a_rebuild(
+    make_corpus: MakeCorpus, index_dir: Path, damage: Callable[[str], str]
+) -> None:
+    root = make_corpus({"a.txt": "apples", "b.txt": "bananas"})
+    query("apples", seeds=root, index_dir=index_dir)
+    manifest = index_dir / "manifest.json"
+    header, first, second = manifest.read_text().splitlines()
+    manifest.write_text("\n".join([header, damage(first), second]) + "\n")
+    with Index.open(root, index_dir=index_dir) as ix:
+        assert ix.last_write is not None
+        assert ix.last_write.full
+        assert [h.path for h in ix.search("apples OR bananas")] == ["a.txt", "b.txt"]
+    assert manifest.read_text().splitlines()[1:] == [first, second]
 
 
 def fail_commit(monkeypatch: pytest.MonkeyPatch) -> None:

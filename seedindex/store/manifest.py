@@ -69,9 +69,9 @@ class DamagedManifestError(ValueError):
     """The manifest's lines cannot be read: the index is rebuilt."""
 
 
-#: A manifest line: the file's path, its entry, and the line as written (copied as it
-#: is to the next manifest when the file has not changed).
-Line = tuple[str, Entry, str]
+#: A manifest line: the file's path and the line as written (copied as it is to the
+#: next manifest when the file has not changed; its entry read only when it has).
+Line = tuple[str, str]
 
 # Up to this many changed files, the first walk of an update remembers them and the
 # second pass needs no walk.
@@ -92,7 +92,6 @@ class Seen:
     source: SourceFile | None
     known: Entry | None
     same_stat: bool
-    line: str | None = None
 
 
 @attrs.frozen
@@ -124,22 +123,29 @@ class Changes:
 
 def side_by_side(
     manifest: Manifest, lines: Iterable[Line], found: Iterable[SourceFile]
-) -> Iterator[Seen]:
-    """Join the manifest's lines and the files found, both in path order."""
+) -> Iterator[Seen | str]:
+    """Join the manifest's lines and the files found, both in path order. An indexed
+    file whose stat is still the line's comes as its line, as it is (nearly every file
+    of an update: neither the line nor the file is looked at further).
+
+    Raises DamagedManifestError when a line cannot be read."""
     entries, files = iter(lines), iter(found)
     entry, source = next(entries, None), next(files, None)
     while entry is not None or source is not None:
         if source is None or (entry is not None and entry[0] < source.path):
             assert entry is not None
-            yield Seen(entry[0], None, entry[1], same_stat=False)
+            yield Seen(entry[0], None, _entry(entry[1]), same_stat=False)
             entry = next(entries, None)
         elif entry is None or source.path < entry[0]:
             known = manifest.skipped.get(source.path)
             yield Seen(source.path, source, None, _same_stat(known, source))
             source = next(files, None)
         else:
-            same = _same_stat(entry[1], source)
-            yield Seen(source.path, source, entry[1], same, entry[2])
+            line = entry[1]
+            if _same_stat_line(line, source):
+                yield line
+            else:
+                yield Seen(source.path, source, _entry(line), same_stat=False)
             entry, source = next(entries, None), next(files, None)
 
 
@@ -199,6 +205,15 @@ class _Block:
             self._lines, self._passages = [], 0
 
 
+def _same_stat_line(line: str, source: SourceFile) -> bool:
+    """Whether a manifest line has ``source``'s stat; DamagedManifestError when the
+    line could not be read whole (as ``_entry`` reads it, should the file change)."""
+    if line.count("\t") != 4:
+        raise DamagedManifestError("damaged manifest line: not five fields")
+    _passages(line)
+    return line.startswith(f"\t{source.size}\t{source.mtime_ns}\t", line.find("\t"))
+
+
 def _same_stat(known: Entry | SkippedEntry | None, source: SourceFile) -> bool:
     if known is None or (known.size, known.mtime_ns) != (source.size, source.mtime_ns):
         return False
@@ -215,6 +230,8 @@ def changes(
     suspects = removed = suspect_bytes = 0
     try:
         for seen in side_by_side(manifest, lines, files(walk, left_out)):
+            if isinstance(seen, str):
+                continue
             if seen.same_stat:
                 if seen.known is None:
                     unread_kept.add(seen.path)
@@ -268,29 +285,27 @@ def load(path: Path) -> Manifest | None:
         return None
 
 
-def entries(path: Path) -> Iterator[Line]:
-    """The manifest's lines in path order; none when there is no manifest.
+def entry(path: Path, file: str) -> Entry | None:
+    """The manifest's entry of ``file``; None when it lists no such file.
 
-    Raises DamagedManifestError when a line cannot be read.
+    Raises DamagedManifestError when its line cannot be read.
     """
-    body = _body(path)
-    if body is None:
-        return
-    with body:
-        for line in body:
-            try:
-                if not line.endswith("\n"):
-                    raise ValueError("cut short")
-                file, size, mtime_ns, sha256, passages = line[:-1].split("\t")
-                entry = Entry(int(size), int(mtime_ns), sha256, int(passages))
-            except ValueError as exc:
-                raise DamagedManifestError(f"damaged manifest line: {exc}") from None
-            yield (_unescape(file) if "\\" in file else file), entry, line
+    return next((_entry(line) for found, line in lines(path) if found == file), None)
 
 
-def lines(path: Path) -> Iterator[tuple[str, str]]:
+def _entry(line: str) -> Entry:
+    try:
+        _file, size, mtime_ns, sha256, passages = line[:-1].split("\t")
+        return Entry(int(size), int(mtime_ns), sha256, int(passages))
+    except ValueError as exc:
+        raise DamagedManifestError(f"damaged manifest line: {exc}") from None
+
+
+def lines(path: Path) -> Iterator[Line]:
     """(file path, line) of the manifest's lines in path order, the rest of each line
-    not read; none when there is no manifest."""
+    not read; none when there is no manifest.
+
+    Raises DamagedManifestError when a line is cut short."""
     body = _body(path)
     if body is None:
         return
@@ -343,14 +358,18 @@ class ManifestWriter:
         self._lines = open(self._body, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         self.files = self.passages = 0
 
-    def add(self, path: str, entry: Entry, line: str | None = None) -> None:
-        """The next file, in path order (``line``: its unchanged line of the old manifest)."""
-        if line is None:
-            fields = (entry.size, entry.mtime_ns, entry.sha256, entry.passages)
-            line = "\t".join([path.translate(_ESCAPE), *map(str, fields)]) + "\n"
-        self._lines.write(line)
+    def add(self, path: str, entry: Entry) -> None:
+        """The next file, in path order."""
+        fields = (entry.size, entry.mtime_ns, entry.sha256, entry.passages)
+        self._lines.write("\t".join([path.translate(_ESCAPE), *map(str, fields)]) + "\n")
         self.files += 1
         self.passages += entry.passages
+
+    def keep(self, line: str) -> None:
+        """The next file's unchanged line of the old manifest."""
+        self._lines.write(line)
+        self.files += 1
+        self.passages += _passages(line)
 
     def copy(self, unchanged: Unchanged) -> None:
         """The next files' unchanged lines of the old manifest."""
