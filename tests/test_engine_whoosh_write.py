@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import queue
 from array import array
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import index
+from whoosh.filedb import filetables
+from whoosh.filedb.structfile import StructFile
+from whoosh.util.numlists import GrowableArray
 from whoosh.writing import SegmentWriter
 
 from seedindex.engine import NewPassage
 from seedindex.engine.whoosh import _stored
 from seedindex.engine.whoosh import _write as _segments
 from seedindex.engine.whoosh._parallel import FastMpWriter
-from seedindex.engine.whoosh._schema import Codec
+from seedindex.engine.whoosh._schema import Codec, TermsTable
 from seedindex.engine.whoosh._schema import schema as _schema
 from seedindex.engine.whoosh._write import FastSegmentWriter
 
@@ -222,3 +226,29 @@ def test_a_lengths_column_is_read_at_once_as_whoosh_reads_it(tmp_path: Path) -> 
         assert _one_byte_values(column)[-1] == 0
     finally:
         reader.close()
+
+
+class _KeptOpen(BytesIO):
+    def close(self) -> None:  # a hash writer closes its file: its bytes are still wanted
+        pass
+
+
+@given(st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=20), max_size=600))
+@settings(suppress_health_check=[HealthCheck.too_slow])
+def test_the_terms_table_is_the_file_whoosh_writes(entries: dict[bytes, bytes]) -> None:
+    ours_file, theirs_file = _KeptOpen(), _KeptOpen()
+    ours = TermsTable(StructFile(ours_file))
+    theirs = filetables.OrderedHashWriter.__new__(filetables.OrderedHashWriter)
+    filetables.HashWriter.__init__(theirs, StructFile(theirs_file), hashtype=1)
+    theirs.index, theirs.lastkey = GrowableArray("H"), b""
+    for key in sorted(entries):
+        ours.add(key, entries[key])
+        theirs.add(key, entries[key])
+    ours.close()
+    theirs.close()
+    assert ours_file.getvalue() == theirs_file.getvalue()
+    table = filetables.OrderedHashReader(
+        StructFile(BytesIO(ours_file.getvalue())), len(ours_file.getvalue())
+    )
+    assert {key: table[key] for key in entries} == entries
+    assert list(table.keys()) == sorted(entries)

@@ -12,15 +12,17 @@ import zlib
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any
 
 from whoosh import columns, fields, formats
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 from whoosh.codec import whoosh3
+from whoosh.filedb import filetables
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import GrowableArray
 
 from ... import _analysis
 
@@ -311,8 +313,20 @@ class BlockWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
 
 
 class FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
-    """Whoosh's terms writer, with ``TermInfo`` for each term, and rare terms' postings
-    written into the terms table at once (``add_inlined``)."""
+    """Whoosh's terms writer, with ``TermInfo`` for each term, rare terms' postings
+    written into the terms table at once (``add_inlined``), and a ``TermsTable``."""
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        # Whoosh's, with the terms table made here (Whoosh writes its header at once).
+        self._codec, self._storage, self._segment = codec, storage, segment
+        self._fieldname = self._fieldid = self._btext = self._fieldobj = self._format = None
+        self._tindex = TermsTable(self._create_file(whoosh3.W3Codec.TERMS_EXT))
+        self._fieldmap: dict[str, int] = {}
+        self._tindex.extras["fieldmap"] = self._fieldmap
+        self._postfile = self._create_file(whoosh3.W3Codec.POSTS_EXT)
+        self._postwriter = None
+        self._infield = False
+        self.is_closed = False
 
     def add_inlined(self, btext: bytes, entry: bytes) -> None:
         """A term whose entry (``inlined_term_info``) holds its postings: no block, no
@@ -324,6 +338,54 @@ class FieldWriter(whoosh3.W3FieldWriter):  # type: ignore[misc]
             raise ValueError("start_term before start_field")
         self._btext = btext
         self._postwriter.start_postings(self._fieldobj.format, TermInfo())
+
+
+class TermsTable(filetables.OrderedHashWriter):  # type: ignore[misc]
+    """Whoosh's ordered hash file of terms, the same file for the same keys, written
+    with a few calls a term: keys hashed by CRC-32 (Whoosh's hash type 1, which the
+    file records: Whoosh's default MD5 made a hex string and parsed it a term), an
+    entry written at once, the hashes kept in arrays (12 bytes a term, not 100) and
+    each bucket's table written at once."""
+
+    def __init__(self, dbfile: Any) -> None:
+        filetables.HashWriter.__init__(self, dbfile, hashtype=_CRC32_HASH)
+        self.index = GrowableArray("H")
+        self.lastkey = b""
+        self.buckets = [(array("I"), array("q")) for _bucket in range(256)]
+        self._write = dbfile.raw_file().write
+        self._place = dbfile.tell()
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        place = self._place
+        self.index.append(place)
+        self._write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
+        self._place = place + _KEY_VALUE_LENGTHS.size + len(key) + len(value)
+        hashed = zlib.crc32(key)
+        hashes, places = self.buckets[hashed & 255]
+        hashes.append(hashed)
+        places.append(place)
+        self.lastkey = key
+
+    def _write_hashes(self) -> None:
+        """Whoosh's tables of (hash, place) pairs, slot for slot."""
+        dbfile = self.dbfile
+        for hashes, places in self.buckets:
+            slots = 2 * len(hashes)
+            self.directory.append((dbfile.tell(), slots))
+            table_hashes, table_places = array("I", bytes(4 * slots)), array("q", bytes(8 * slots))
+            for hashed, place in zip(hashes, places, strict=True):
+                slot = (hashed >> 8) % slots
+                while table_places[slot]:  # no entry is at place 0 (the header is)
+                    slot = (slot + 1) % slots
+                table_hashes[slot], table_places[slot] = hashed, place
+            pairs = chain.from_iterable(zip(table_hashes, table_places, strict=True))
+            dbfile.write(struct.pack(f"!{'Iq' * slots}", *pairs))
+
+
+_CRC32_HASH = 1  # Whoosh's number for it (filetables._hash_functions)
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")
 
 
 class TermInfo(whoosh3.W3TermInfo):  # type: ignore[misc]

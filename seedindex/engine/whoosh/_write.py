@@ -274,27 +274,6 @@ def merge_small_dropping_dead(writer: Any, segments: list[Any]) -> list[Any]:
     return kept
 
 
-class _Pairs:
-    """A bucket of Whoosh's terms table: (hash, place) pairs, which Whoosh keeps in
-    memory until the segment is written, as two arrays (12 bytes a term, not 100)."""
-
-    __slots__ = ("_hashes", "_places")
-
-    def __init__(self) -> None:
-        self._hashes = array("I")
-        self._places = array("Q")
-
-    def append(self, pair: tuple[int, int]) -> None:
-        self._hashes.append(pair[0])
-        self._places.append(pair[1])
-
-    def __len__(self) -> int:
-        return len(self._hashes)
-
-    def __iter__(self) -> Iterator[tuple[int, int]]:
-        return zip(self._hashes, self._places, strict=True)
-
-
 class TermPoolWriting:
     """A Whoosh segment writer with a ``TermPool`` and block-at-a-time postings."""
 
@@ -311,8 +290,6 @@ class TermPoolWriting:
                 name for name in schema.names() if isinstance(schema[name].format, WrittenWords)
             ),
         )
-        terms_table = self.fieldwriter._tindex  # type: ignore[attr-defined]
-        terms_table.buckets = [_Pairs() for _bucket in terms_table.buckets]
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document`` for schemas without vectors, spelling or boosts
