@@ -149,9 +149,9 @@ def word_terms(text: str) -> dict[str, str]:
     return {word: cache[word] for word in set(words(text))}
 
 
-def written_words(text: str) -> str:
-    """The distinct words of ``text`` as written (normalised, not stemmed), sorted and
-    separated by spaces: what near spellings are looked for among."""
+def written_words(text: str) -> list[str]:
+    """The distinct words of ``text`` as written (normalised, not stemmed), sorted:
+    what near spellings are looked for among."""
     # Lowered first, at once: normalising lowers ASCII words and nothing else.
     lowered = text.lower()
     # No word holds white space: each distinct run between spaces is read once (a book
@@ -159,7 +159,7 @@ def written_words(text: str) -> str:
     found = set(words(" ".join(set(lowered.split()))))
     if not lowered.isascii():
         found = {w if w.isascii() else normalize(w) for w in found}
-    return " ".join(sorted(w for w in found if len(w) > 1 and not w.isdigit() and " " not in w))
+    return sorted(w for w in found if len(w) > 1 and not w.isdigit() and " " not in w)
 
 
 def places(text: str, typed: Collection[str]) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import _analysis, documents, sources
+from . import documents, sources
 from ._config import Config
 from .documents import SECTION_SEPARATOR
 from .engine import CorruptEngineError, Engine, EngineError, EngineWriter, NewDocument, NewPassage
@@ -336,8 +336,7 @@ def _index_file(
     if not full:  # a full build replaces everything at commit: nothing to delete
         writer.delete(source.path)  # also after a crash left passages the manifest lacks
     passages = _passages(document, spans, source.path)
-    words = _analysis.written_words(document.text)
-    writer.add(NewDocument(source.path, document.title, document.tags, passages, words))
+    writer.add(NewDocument(source.path, document.title, document.tags, passages, document.text))
     counts["changed" if known is not None else "added"] += 1
     counts["passages_written"] += len(spans)
     return Entry(loaded.source.size, loaded.source.mtime_ns, loaded.sha256, len(spans))

@@ -31,7 +31,7 @@ def _documents(texts: list[str]) -> list[dict[str, Any]]:
         {
             "text": text,
             "title": texts[0][:30],
-            "word": " ".join(sorted(set(text.split()))),
+            "word": text,
             "path": f"doc{n % 7}.txt",
             "passage": _stored.pack(NewPassage(n, n + len(text), n, n, text, "")),
         }

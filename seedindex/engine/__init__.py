@@ -71,8 +71,10 @@ class NewDocument:
     title: str
     tags: tuple[str, ...]
     passages: Iterable[NewPassage]
-    #: Its distinct words as written (``_analysis.written_words``), for near spellings.
-    words: str = ""
+    #: The file's text, whose distinct words as written (``_analysis.written_words``)
+    #: near spellings are found among: an engine reads them where it suits it (a
+    #: worker process, say), not the process reading the folder.
+    text: str = ""
 
 
 @attrs.frozen

@@ -40,7 +40,7 @@ class _Record(NamedTuple):
     # What is said of the whole file, on its first passage only ("" on the others).
     title: str
     tags: str
-    words: str
+    words: tuple[str, ...]
 
 
 _FIELDS = ("text", "context", "title", "section", "tag", "word")
@@ -76,7 +76,7 @@ def _state(records: tuple[_Record, ...], generation: int) -> _State:
                 lengths.append(len(terms))
             elif field == "context":
                 context_lengths.append(len(terms))
-        for word in words.split():
+        for word in words:
             positions["word"][word][doc] = [0]
         paths[path].append(doc)
     return _State(
@@ -191,8 +191,12 @@ class MemoryWriter:
 
     def add(self, document: NewDocument) -> None:
         for number, passage in enumerate(document.passages):
-            said = (document.title, " ".join(document.tags), document.words)
-            self._added.append(_Record(document.path, passage, *(("", "", "") if number else said)))
+            if number:
+                self._added.append(_Record(document.path, passage, "", "", ()))
+            else:
+                words = tuple(_analysis.written_words(document.text))
+                tags = " ".join(document.tags)
+                self._added.append(_Record(document.path, passage, document.title, tags, words))
 
     def commit(self, *, replace_all: bool = False) -> None:
         self._engine.apply(self._deleted, self._added, replace_all=replace_all)

@@ -192,7 +192,7 @@ class WhooshWriter:
         for number, passage in enumerate(document.passages):
             first = number == 0  # what is said of the whole file is on its first passage
             self._writer.add_document(
-                word=document.words if first else None,
+                word=document.text if first else None,
                 text=passage.text,
                 context=passage.context,
                 title=document.title if first else None,

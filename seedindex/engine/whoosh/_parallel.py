@@ -32,7 +32,7 @@ from ._write import FastSegmentWriter, TermPoolWriting
 
 _FORK = multiprocessing.get_context("fork")
 _PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
-_WORD_COST = 3
+_WORDS_COST = 0.2
 
 
 def _failed(tasks: list[Any]) -> EngineWriteError:
@@ -162,10 +162,10 @@ class FastMpWriter(TermPoolWriting, MpWriter):  # type: ignore[misc]
         self.docbuffer.append((0, fields))
         self._added_sub = True
         if self._split_bytes is not None:
-            # A file's written words (on its first passage) are each a term of their own
-            # to write: a character of them costs about three of the text (measured: the
-            # parts then take as long).
-            words = _WORD_COST * len(fields.get("word") or "")
+            # A file's written words (read from its text, on its first passage) are each
+            # a term of their own to write: they cost about a fifth of the text's own
+            # indexing (measured: the parts then take as long).
+            words = int(_WORDS_COST * len(fields.get("word") or ""))
             self._split_bytes += words // self.procs
             self._buffered += len(fields["text"]) + words
             if self._buffered >= self._split_bytes and self._parts < self.procs - 1:

@@ -116,11 +116,11 @@ _COUNT = struct.Struct(">I")
 
 
 class WrittenWords(formats.Existence):  # type: ignore[misc]
-    """Words given already analysed (``_analysis.written_words``), once each, with no
-    value (a passage's words are counted, never scored); pickled into the index schema."""
+    """A text's distinct words as written (``_analysis.written_words``), once each, with
+    no value (a passage's words are counted, never scored); pickled into the index schema."""
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
-        for word in value.split():
+        for word in _analysis.written_words(value):
             yield word, 1, self.field_boost, b""
 
 

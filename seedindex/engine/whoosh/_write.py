@@ -24,6 +24,7 @@ from typing import Any
 from whoosh.util import random_name
 from whoosh.writing import MERGE_SMALL, SegmentWriter
 
+from ... import _analysis
 from ._schema import Codec, WrittenWords, column_lengths, inlined_term_info
 
 # (field, term, document numbers, weights, value strings): a run's record, at most
@@ -78,7 +79,7 @@ class TermPool:
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         """One posting: (field, term bytes, document number, weight, value string)."""
         fieldname, text, docnum, weight, value = item
-        if fieldname in self.word_fields:
+        if fieldname in self.word_fields:  # a word, as merged segments give them
             self.add_document_words(fieldname, docnum, [text.decode("utf-8")])
             return
         self.add_document_terms(fieldname, docnum, [(text.decode("utf-8"), 0, weight, value)])
@@ -317,7 +318,7 @@ class TermPoolWriting:
         field = self.schema[name]  # type: ignore[attr-defined]
         length = 0
         if name in self.pool.word_fields:
-            self.pool.add_document_words(name, docnum, value.split())
+            self.pool.add_document_words(name, docnum, _analysis.written_words(value))
         elif field.indexed:
             found = list(field.format.word_values(value, field.analyzer, mode="index"))
             self.pool.add_document_terms(name, docnum, found)

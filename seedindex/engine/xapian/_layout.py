@@ -109,13 +109,13 @@ def documents(document: NewDocument, batch: str) -> Iterator[xapian.Document]:
         for raw, position in title:
             found.add_posting(raw, position, 0)
         if number == 0:  # the file's words as written, once a file (for near spellings)
-            for raw in _terms("word", document.words):
+            for raw in _terms("word", document.text):
                 found.add_boolean_term(raw)
         yield found
 
 
 def _terms(field: str, text: str) -> list[bytes]:
-    values = text.split() if field == "word" else _analysis.terms(text)
+    values = _analysis.written_words(text) if field == "word" else _analysis.terms(text)
     return [raw for value in dict.fromkeys(values) if (raw := term(field, value)) is not None]
 
 
