@@ -6,6 +6,7 @@ moving this module makes existing indexes unreadable (the index format says so).
 
 from __future__ import annotations
 
+import operator
 import pickle
 import struct
 import zlib
@@ -284,6 +285,23 @@ class BlockWriter(whoosh3.W3PostingsWriter):  # type: ignore[misc]
         terminfo.set_inlined(self._ids, self._weights, self._values)
         self._terminfo: Any = None  # between terms
         return terminfo
+
+    def _mini_ids(self) -> tuple[int, ...]:
+        """Whoosh's: the gaps between document numbers (unless they are bytes), worked
+        out without a Python step a posting."""
+        ids = self._ids
+        return tuple(ids) if self._byteids else tuple(map(operator.sub, ids, chain((0,), ids)))
+
+    def _mini_weights(self) -> float | tuple[float, ...] | None:
+        """Whoosh's: None when every weight is 1, the weight when they are all one, else
+        them all (counted, not compared a Python step a posting)."""
+        weights = self._weights
+        if weights.count(1.0) == len(weights):
+            return None
+        if weights.count(weights[0]) == len(weights):
+            first: float = weights[0]
+            return first
+        return tuple(weights)
 
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
