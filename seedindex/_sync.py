@@ -230,8 +230,8 @@ class Syncer:
         files come, when the folder is walked again)."""
         path = self.directory.manifest
         if changes.remembered is not None:
-            lines = () if full else _manifest.lines(path)
-            return _manifest.replay(lines, changes.remembered), changes.remembered.left_out
+            chunks = () if full else _manifest.chunks(path)
+            return _manifest.replay(chunks, changes.remembered), changes.remembered.left_out
         left_out: dict[str, str] = {}
         return _manifest.side_by_side(
             before,

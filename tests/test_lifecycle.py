@@ -268,21 +268,21 @@ def test_read_only_index_directory(
 
 
 @pytest.mark.parametrize(
-    ("remembered", "block_lines"),
-    [(1000, 1000), (1000, 1), (0, 1000)],
-    ids=["changes-remembered", "unchanged-lines-a-block-each", "walked-again"],
+    ("remembered", "chunk_bytes"),
+    [(1000, 1 << 20), (1000, 1), (0, 1 << 20)],
+    ids=["changes-remembered", "manifest-read-a-line-at-a-time", "walked-again"],
 )
 def test_update_applies_every_kind_of_change(
     make_corpus: MakeCorpus,
     index_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
     remembered: int,
-    block_lines: int,
+    chunk_bytes: int,
 ) -> None:
     from seedindex.store import manifest as _manifest
 
     monkeypatch.setattr(_manifest, "_REMEMBERED", remembered)
-    monkeypatch.setattr(_manifest, "_BLOCK_LINES", block_lines)
+    monkeypatch.setattr(_manifest, "_CHUNK_BYTES", chunk_bytes)
     files = {f"f{n}.txt": f"apples {n}" for n in range(6)} | {"bin.txt": b"\0binary"}
     root = make_corpus(files)
     with Index.open(root, index_dir=index_dir) as ix:

@@ -8,6 +8,7 @@ comes in the same order), so that neither grows with the number of files in memo
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -76,8 +77,9 @@ Line = tuple[str, str]
 # Up to this many changed files, the first walk of an update remembers them and the
 # second pass needs no walk.
 _REMEMBERED = 1000
-# The second pass copies the unchanged lines between changes this many at a time.
-_BLOCK_LINES = 1000
+# The manifest is read in lists of lines of about this many bytes: the second pass
+# copies a list without a change as it is.
+_CHUNK_BYTES = 1 << 20
 
 
 @attrs.frozen
@@ -149,31 +151,75 @@ def side_by_side(
             entry, source = next(entries, None), next(files, None)
 
 
-def replay(lines: Iterable[tuple[str, str]], remembered: Remembered) -> Iterator[Seen | Unchanged]:
-    """What ``side_by_side`` gave, from the manifest's (path, line) pairs and the
-    remembered changes; the lines between changes come as they are, in blocks."""
-    suspects = iter(remembered.suspects)
-    source = next(suspects, None)
-    block = _Block()
-    for path, line in lines:
-        if (source is not None and source.path <= path) or path in remembered.removed:
-            yield from block.take()
-        while source is not None and source.path < path:
-            yield Seen(source.path, source, None, same_stat=False)
-            source = next(suspects, None)
-        if source is not None and source.path == path:
-            yield Seen(path, source, remembered.known[path], same_stat=False)
-            source = next(suspects, None)
-        elif path in remembered.removed:
-            yield Seen(path, None, remembered.known[path], same_stat=False)
-        elif block.add(line):
-            yield from block.take()
-    yield from block.take()
-    while source is not None:
-        yield Seen(source.path, source, None, same_stat=False)
-        source = next(suspects, None)
-    for path in remembered.unread_kept:
-        yield Seen(path, None, None, same_stat=True)
+def replay(chunks: Iterable[list[str]], remembered: Remembered) -> Iterator[Seen | Unchanged]:
+    """What ``side_by_side`` gave, from the manifest's lines (in lists, see ``chunks``)
+    and the remembered changes; the lines between changes come as they are, a list
+    without a change at once (its lines not looked at one by one)."""
+    changes = _Replay(remembered)
+    for chunk in chunks:
+        last = _path(chunk[-1])
+        if changes.none_up_to(last):
+            yield _unchanged(chunk)
+        else:
+            yield from changes.among(chunk)
+        changes.passed(last)
+    yield from changes.rest()
+
+
+class _Replay:
+    """The remembered changes, given out in path order beside the manifest's lines."""
+
+    def __init__(self, remembered: Remembered) -> None:
+        self._remembered = remembered
+        self._suspects = iter(remembered.suspects)
+        self._source = next(self._suspects, None)
+        self._removed = sorted(remembered.removed)
+        self._removed_passed = 0
+
+    def none_up_to(self, path: str) -> bool:
+        """Whether no change is of a path up to ``path`` (the lines passed aside)."""
+        removed, passed = self._removed, self._removed_passed
+        return (self._source is None or path < self._source.path) and (
+            passed == len(removed) or path < removed[passed]
+        )
+
+    def passed(self, path: str) -> None:
+        """The lines up to ``path`` are given out."""
+        self._removed_passed = bisect.bisect_right(self._removed, path, self._removed_passed)
+
+    def among(self, lines: list[str]) -> Iterator[Seen | Unchanged]:
+        """The changes up to the last of ``lines``, and the lines between them."""
+        known, removed = self._remembered.known, self._remembered.removed
+        kept: list[str] = []
+        for line in lines:
+            path = _path(line)
+            source = self._source
+            if (source is None or path < source.path) and path not in removed:
+                kept.append(line)
+                continue
+            if kept:
+                yield _unchanged(kept)
+                kept = []
+            while source is not None and source.path < path:  # new files before it
+                yield Seen(source.path, source, None, same_stat=False)
+                source = self._source = next(self._suspects, None)
+            if source is not None and source.path == path:
+                yield Seen(path, source, known[path], same_stat=False)
+                self._source = next(self._suspects, None)
+            elif path in removed:
+                yield Seen(path, None, known[path], same_stat=False)
+            else:
+                kept.append(line)
+        if kept:
+            yield _unchanged(kept)
+
+    def rest(self) -> Iterator[Seen]:
+        """The new files after the manifest's last line, and the unreadable kept."""
+        while self._source is not None:
+            yield Seen(self._source.path, self._source, None, same_stat=False)
+            self._source = next(self._suspects, None)
+        for path in self._remembered.unread_kept:
+            yield Seen(path, None, None, same_stat=True)
 
 
 @attrs.frozen
@@ -185,24 +231,8 @@ class Unchanged:
     passages: int
 
 
-class _Block:
-    """Unchanged lines gathered to be copied at once (at most _BLOCK_LINES)."""
-
-    def __init__(self) -> None:
-        self._lines: list[str] = []
-        self._passages = 0
-
-    def add(self, line: str) -> bool:
-        """Gather ``line``; whether the block is full."""
-        self._lines.append(line)
-        self._passages += _passages(line)
-        return len(self._lines) >= _BLOCK_LINES
-
-    def take(self) -> Iterator[Unchanged]:
-        """The lines gathered, if any, as one ``Unchanged``; the block is then empty."""
-        if self._lines:
-            yield Unchanged("".join(self._lines), len(self._lines), self._passages)
-            self._lines, self._passages = [], 0
+def _unchanged(lines: list[str]) -> Unchanged:
+    return Unchanged("".join(lines), len(lines), sum(map(_passages, lines)))
 
 
 def _same_stat_line(line: str, source: SourceFile) -> bool:
@@ -306,16 +336,33 @@ def lines(path: Path) -> Iterator[Line]:
     not read; none when there is no manifest.
 
     Raises DamagedManifestError when a line is cut short."""
+    for chunk in chunks(path):
+        for line in chunk:
+            yield _path(line), line
+
+
+def chunks(path: Path) -> Iterator[list[str]]:
+    """The manifest's lines in path order, in lists of about ``_CHUNK_BYTES``; none
+    when there is no manifest.
+
+    Raises DamagedManifestError when a line is cut short."""
     body = _body(path)
     if body is None:
         return
     with body:
-        for line in body:
-            end = line.find("\t")
-            if end < 0 or not line.endswith("\n"):
+        while chunk := body.readlines(_CHUNK_BYTES):
+            if not chunk[-1].endswith("\n"):  # (only a file's last line can lack one)
                 raise DamagedManifestError("damaged manifest line: cut short")
-            file = line[:end]
-            yield (_unescape(file) if "\\" in file else file), line
+            yield chunk
+
+
+def _path(line: str) -> str:
+    """The file path of a manifest line."""
+    end = line.find("\t")
+    if end < 0:
+        raise DamagedManifestError("damaged manifest line: cut short")
+    file = line[:end]
+    return _unescape(file) if "\\" in file else file
 
 
 def _body(path: Path) -> TextIO | None:
