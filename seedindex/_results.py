@@ -53,11 +53,12 @@ class Passage:
     def _matched(self) -> tuple[tuple[QueryWord, ...], str]:
         """The query words the passage holds, and its text with them marked."""
         with _analysis.using(self.marking.language):
-            term_of = _analysis.word_terms(self.text)
+            counts = _analysis.word_counts(self.text)
+            term_of = _analysis.terms_of(counts)
             present = set(term_of.values())
             matched = tuple(w for w in self.marking.words if _holds(present, w))
             marked_terms = set().union(*(w.terms for w in matched))
-            marked = {word for word, term in term_of.items() if term in marked_terms}
+            marked = {word: counts[word] for word, term in term_of.items() if term in marked_terms}
             spans = _analysis.places(self.text, marked)
         return matched, mark(self.text, spans, self.marking.marker)
 

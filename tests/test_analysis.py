@@ -141,3 +141,21 @@ def test_a_language_stems_and_stops_its_own_words() -> None:
         assert "und" in _analysis.stop_terms()
     assert _analysis.term("Häuser") == "hauser"  # back to English after the block
     assert "the" in _analysis.stop_words()
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_an_ascii_text_has_the_words_the_full_pattern_finds(text: str) -> None:
+    full = [m.span() for m in _analysis._WORD.finditer(text)]
+    assert [m.span() for m in _analysis._ASCII_WORD.finditer(text)] == full
+
+
+TRICKY = "ab ’'ʼ‘\u0301\u200b\u00ad.-🎉\ufe0fé1_"
+
+
+@given(st.text(TRICKY, max_size=40), st.data())
+def test_places_are_the_words_typed_as_asked(text: str, data: st.DataObject) -> None:
+    counts = _analysis.word_counts(text)
+    typed = data.draw(st.sets(st.sampled_from(sorted(counts)))) if counts else set()
+    asked = {word: counts[word] for word in typed}
+    every = [(m.start(), m.end()) for m in _analysis._WORD.finditer(text) if m.group() in typed]
+    assert _analysis.places(text, asked) == every
