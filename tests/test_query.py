@@ -298,6 +298,50 @@ def test_a_query_stopped_while_scoring_returns_the_passages_scored_so_far(
     assert set.intersection(*held)
 
 
+def test_a_search_stopped_anywhere_leaves_nothing_half_known(
+    ix: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from seedindex.engine import Search, SearchTimedOut
+    from seedindex.engine._local import LocalSnapshot
+    from seedindex.query import parse, tree_plan
+
+    if ix.config.shards:
+        pytest.skip("shards search on their servers")
+    assert ix._searcher is not None
+    snapshot = ix._searcher.engine.snapshot()
+    assert isinstance(snapshot, LocalSnapshot)
+    text = "*i* AND NOT zzz"  # a pattern of several words, its passages gathered a word at a time
+
+    def request() -> Search:  # the query planned anew: nothing of it known yet
+        plan = tree_plan(parse(text), text, snapshot)
+        return Search(plan.match, plan.scored, limit=50)
+
+    expected = snapshot.search(request())
+    assert len(expected) > 1
+    looks = {"left": 0, "seen": 0}
+
+    def counted(self: LocalSnapshot) -> None:
+        looks["seen"] += 1
+
+    def running_out(self: LocalSnapshot) -> None:
+        looks["left"] -= 1
+        if looks["left"] < 0:
+            raise SearchTimedOut([])
+
+    counted_search = request()
+    with monkeypatch.context() as counting:
+        counting.setattr(LocalSnapshot, "_in_time", counted)
+        snapshot.search(counted_search)
+    for stop in range(looks["seen"]):
+        searched = request()
+        looks["left"] = stop
+        with monkeypatch.context() as hurried:
+            hurried.setattr(LocalSnapshot, "_in_time", running_out)
+            with pytest.raises(SearchTimedOut):
+                snapshot.search(searched)
+        assert snapshot.search(searched) == expected, f"stopped at look {stop}"
+
+
 def test_an_index_scored_in_arrays_ranks_as_one_scored_in_a_dict(
     ix: Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -86,7 +86,10 @@ class LocalSnapshot(TermVocabulary):
         self._docs: dict[PassageKey, int] = {}
         self._merged: dict[str, tuple[list[int], list[float], float, Columns | None]] = {}
         self._partial: dict[int, float] = {}  # the scores of a search as they come
-        self._found: dict[t.Leaf, set[int]] = {}  # the passages of a search's leaves
+        # The passages of a query's leaves, kept for the searches of one query (with
+        # feedback, the second search matches what the first did).
+        self._found: dict[t.Leaf, set[int]] = {}
+        self._found_for: tuple[object, object] = (None, None)  # the query's match, terms
 
     # -- vocabulary ----------------------------------------------------------
 
@@ -108,10 +111,14 @@ class LocalSnapshot(TermVocabulary):
     # -- searching -----------------------------------------------------------
 
     def search(self, request: Search) -> list[tuple[PassageKey, float]]:
-        self._partial, self._found = {}, {}
+        match, scored = self._found_for
+        if request.match is not match or request.scored is not scored:  # another query
+            self._found, self._found_for = {}, (request.match, request.scored)
+        self._partial = {}
         try:
             return self._search(request)
         except SearchTimedOut:
+            self._found, self._found_for = {}, (None, None)  # a pattern's passages half found
             top = best(self._partial, request.limit, self.postings.path, request.per_file)
             raise SearchTimedOut(self._keyed(top)) from None
 
