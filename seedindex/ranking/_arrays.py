@@ -148,6 +148,19 @@ class ArrayTable:
         self._scores[gone] = 0.0
         self._listed = members[kept]
 
+    def members(self) -> list[int]:
+        found: list[int] = self._members.tolist()
+        return found
+
+    def add(self, docs: Collection[int], value: float) -> None:
+        if docs:
+            self._scores[self._array(docs)] += value
+
+    def at_least(self, low: float) -> list[int]:
+        members = self._members
+        found: list[int] = members[self._scores[members] >= low].tolist()
+        return found
+
     def close(self) -> None:
         members = self._members
         self._into.update(zip(members.tolist(), self._scores[members].tolist(), strict=True))

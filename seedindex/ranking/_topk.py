@@ -67,9 +67,14 @@ def top(
 ) -> list[tuple[int, float]]:
     """The best (passage, score) pairs (see ``candidates``), as ``best`` of every
     passage's score would give them."""
-    found = candidates(corpus, wanted, into=into, each=each)
-    given = with_bonuses(found, wanted)
-    scores = corpus.score_each([*wanted.scored, *wanted.ranked], near_cut(found, wanted))
+    table = _table(corpus, [*wanted.scored, *wanted.ranked], into, wanted.match)
+    try:
+        candidates(corpus, wanted, table, each=each)
+        given = with_bonuses(table, wanted)
+        near = near_cut(table, wanted)
+    finally:
+        table.close()
+    scores = corpus.score_each([*wanted.scored, *wanted.ranked], near)
     for docs, bonus in zip(given, wanted.bonuses, strict=True):
         for doc in docs.intersection(scores):
             scores[doc] += bonus.value
@@ -77,61 +82,52 @@ def top(
 
 
 def candidates(
-    corpus: Corpus,
-    wanted: Wanted,
-    *,
-    into: dict[int, float],
-    each: Callable[[], None] | None = None,
-) -> dict[int, float]:
+    corpus: Corpus, wanted: Wanted, table: _Table, *, each: Callable[[], None] | None = None
+) -> None:
     """Every passage that may be among the best, with its score from the scored and
-    ranked terms, within rounding, in ``into``; bonuses are added later
+    ranked terms, within rounding, in ``table``; bonuses are added later
     (``with_bonuses``) but counted in what a passage may reach. ``each`` is called
-    before each term (it may stop the work by raising: ``into`` holds what is known)."""
+    before each term (it may stop the work by raising: ``table`` holds what is known)."""
     scored, ranked, bonuses, match = wanted.scored, wanted.ranked, wanted.bonuses, wanted.match
     bounds = [corpus.bound(term) for term in scored]
     ranked_bounds = [corpus.bound(term) for term in ranked]
     headroom = sum(bonus.value for bonus in bonuses)
-    table = _table(corpus, [*scored, *ranked], into, match)
     read: set[int] = set()
     closed = False
-    try:
-        for position in sorted(range(len(scored)), key=lambda i: -bounds[i]):
-            if each is not None:
-                each()
-            read.add(position)
-            # (Summed afresh, not less each time: a sum drifting below 0 would drop ties.)
-            left = sum(b for at, b in enumerate(bounds) if at not in read) + sum(ranked_bounds)
-            term = scored[position]
-            if closed:
-                table.add_held(term)
-            elif match is not None:
-                table.admit(term)
-                table.add_held(term)
-            else:
-                table.score_all(term)
-            # A passage not seen yet holds none of the terms read: no bonus needing one.
-            unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
-            if closed or table.above(left + unseen, wanted.limit):  # (else it cannot close)
-                floor = table.floor(wanted)
-                closed = closed or left + unseen < floor
-                if closed:
-                    table.drop_below(_lowest(floor, left + headroom))
-        if match is not None:
-            # A place (at 0) for the passages the match takes that hold no scored term,
-            # when what their ranked terms and bonuses may add could make them the best.
-            reach = sum(ranked_bounds) + sum(b.value for b in bonuses if not b.needs)
-            if _lowest(table.floor(wanted), 0.0) <= reach:
-                table.admit_docs(match(None))
-        for at, term in enumerate(ranked):
-            if each is not None:
-                each()
+    for position in sorted(range(len(scored)), key=lambda i: -bounds[i]):
+        if each is not None:
+            each()
+        read.add(position)
+        # (Summed afresh, not less each time: a sum drifting below 0 would drop ties.)
+        left = sum(b for at, b in enumerate(bounds) if at not in read) + sum(ranked_bounds)
+        term = scored[position]
+        if closed:
             table.add_held(term)
+        elif match is not None:
+            table.admit(term)
+            table.add_held(term)
+        else:
+            table.score_all(term)
+        # A passage not seen yet holds none of the terms read: no bonus needing one.
+        unseen = sum(b.value for b in bonuses if read.isdisjoint(b.needs))
+        if closed or table.above(left + unseen, wanted.limit):  # (else it cannot close)
+            floor = table.floor(wanted)
+            closed = closed or left + unseen < floor
             if closed:
-                left = sum(ranked_bounds[at + 1 :]) + headroom
-                table.drop_below(_lowest(table.floor(wanted), left))
-    finally:
-        table.close()
-    return into
+                table.drop_below(_lowest(floor, left + headroom))
+    if match is not None:
+        # A place (at 0) for the passages the match takes that hold no scored term,
+        # when what their ranked terms and bonuses may add could make them the best.
+        reach = sum(ranked_bounds) + sum(b.value for b in bonuses if not b.needs)
+        if _lowest(table.floor(wanted), 0.0) <= reach:
+            table.admit_docs(match(None))
+    for at, term in enumerate(ranked):
+        if each is not None:
+            each()
+        table.add_held(term)
+        if closed:
+            left = sum(ranked_bounds[at + 1 :]) + headroom
+            table.drop_below(_lowest(table.floor(wanted), left))
 
 
 class _Table(Protocol):
@@ -157,6 +153,15 @@ class _Table(Protocol):
 
     def drop_below(self, low: float) -> None:
         """Leave out the passages scoring below ``low``."""
+
+    def members(self) -> list[int]:
+        """The passages in."""
+
+    def add(self, docs: Collection[int], value: float) -> None:
+        """Add ``value`` to the scores of ``docs`` (passages in)."""
+
+    def at_least(self, low: float) -> list[int]:
+        """The passages in scoring ``low`` or more."""
 
     def close(self) -> None:
         """Put the scores of the passages in into the dict the table was made for."""
@@ -208,30 +213,39 @@ class _DictTable:
     def drop_below(self, low: float) -> None:
         _drop_below(self._scores, low)
 
+    def members(self) -> list[int]:
+        return list(self._scores)
+
+    def add(self, docs: Collection[int], value: float) -> None:
+        scores = self._scores
+        for doc in docs:
+            scores[doc] += value
+
+    def at_least(self, low: float) -> list[int]:
+        return [doc for doc, value in self._scores.items() if value >= low]
+
     def close(self) -> None:
         pass  # the scores are in the dict already
 
 
-def with_bonuses(scores: dict[int, float], wanted: Wanted) -> list[set[int]]:
-    """Add each bonus to the passages of ``scores`` it is given to; before each, the
+def with_bonuses(table: _Table, wanted: Wanted) -> list[set[int]]:
+    """Add each bonus to the passages of ``table`` it is given to; before each, the
     passages that cannot make the best with the bonuses left are left out, so the last
     are looked for among few. Each bonus's passages, in order."""
     left = sum(bonus.value for bonus in wanted.bonuses)
     given = []
     for bonus in wanted.bonuses:
-        _drop_below(scores, _lowest(_floor(scores, wanted), left))
-        found = bonus.find(scores.keys())
-        for doc in found:
-            scores[doc] += bonus.value
+        table.drop_below(_lowest(table.floor(wanted), left))
+        found = bonus.find(table.members())
+        table.add(found, bonus.value)
         given.append(found)
         left -= bonus.value
     return given
 
 
-def near_cut(scores: dict[int, float], wanted: Wanted) -> list[int]:
+def near_cut(table: _Table, wanted: Wanted) -> list[int]:
     """The passages whose scores (within rounding) may put them among the best."""
-    low = _lowest(_floor(scores, wanted), 0.0)
-    return [doc for doc, value in scores.items() if value >= low]
+    return table.at_least(_lowest(table.floor(wanted), 0.0))
 
 
 def _floor(scores: dict[int, float], wanted: Wanted) -> float:
