@@ -191,6 +191,7 @@ def places(text: str, typed: Mapping[str, int]) -> list[tuple[int, int]]:
 # an apostrophe), and what joins one after it (the same, an apostrophe only before a
 # letter): more than joins a word in truth (see ``_standing_alone``).
 _JOINS_BEFORE = re.compile(rf"[\w{_MARKS}{_INVISIBLE}'’ʼ‘]")
+_SYMBOL_WORD = re.compile(_SYMBOL)
 _JOINS_AFTER = re.compile(rf"[\w{_MARKS}{_INVISIBLE}]|['’ʼ‘][\w{_MARKS}]")
 
 
@@ -199,6 +200,8 @@ def _standing_alone(text: str, typed: Mapping[str, int]) -> list[tuple[int, int]
     the places where one stands with nothing joined to it on either side. Those are
     words of the text; they are all of them when they are as many as the times the
     words are in the text (else None: a word stood beside an apostrophe, say)."""
+    if any(map(_SYMBOL_WORD.match, typed)):  # a symbol is a word of its own: not so
+        return None
     found = []
     for word in typed:
         start = text.find(word)
