@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -60,3 +61,21 @@ def test_kept_lengths_are_the_lengths_whoosh_keeps() -> None:
 
     for length in [*range(3000), *range(3000, 200_000, 97)]:
         assert kept_length(length) == byte_to_length(length_to_byte(length)) >= min(length, 106374)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 5000), st.integers(0, 300)), min_size=1, max_size=300),
+    st.booleans(),
+)
+def test_norms_worked_out_in_arrays_are_the_same_to_the_last_bit(
+    lengths: list[tuple[int, int]], with_context: bool
+) -> None:
+    pytest.importorskip("numpy")
+    text = [n for n, _c in lengths]
+    context = [c for _n, c in lengths] if with_context else []
+    in_lists = Corpus(text, len(text), context, arrays_from=len(text) + 1)
+    in_arrays = Corpus(text, len(text), context, arrays_from=0)
+    assert in_lists.arrays is None
+    assert in_arrays.arrays is not None
+    assert in_arrays.norms == in_lists.norms
+    assert in_arrays.arrays.tolist() == in_lists.norms

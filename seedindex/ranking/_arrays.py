@@ -26,6 +26,7 @@ ARRAYS_FROM = 5_000
 
 @functools.cache
 def _numpy() -> Any:
+    """numpy, when installed (else None)."""
     try:
         import numpy
     except ImportError:
@@ -33,15 +34,10 @@ def _numpy() -> Any:
     return numpy
 
 
-def norms_array(
-    norms: Sequence[float], least: int | None = None
-) -> npt.NDArray[numpy.float64] | None:
-    """The passages' length norms as an array, when numpy is installed and they are
-    ``least`` (``ARRAYS_FROM``) or more; else None (scores are then kept in a dict)."""
-    if len(norms) < (ARRAYS_FROM if least is None else least) or _numpy() is None:
-        return None
-    found: npt.NDArray[numpy.float64] = _numpy().asarray(norms, dtype=_numpy().float64)
-    return found
+def numpy_for(passages: int, least: int | None = None) -> Any:
+    """numpy, for an index of ``passages``, when it is installed and they are ``least``
+    (``ARRAYS_FROM``) or more; else None (scores are then kept in a dict)."""
+    return _numpy() if passages >= (ARRAYS_FROM if least is None else least) else None
 
 
 @attrs.frozen

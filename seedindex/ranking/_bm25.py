@@ -13,11 +13,15 @@ import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ._arrays import Columns, norms_array
+if TYPE_CHECKING:
+    import numpy
+    import numpy.typing as npt
+
+from ._arrays import Columns, numpy_for
 
 T = TypeVar("T")
 
@@ -80,6 +84,15 @@ def with_context(
     return ids, [merged[doc] for doc in ids]
 
 
+def _fielded(length: Any, context_length: Any) -> Any:
+    """A passage's length over its two fields (numbers or arrays of them)."""
+    return length + CONTEXT_WEIGHT * context_length
+
+
+def _average(lengths: list[float]) -> float:
+    return (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0  # (no words: 0)
+
+
 class Corpus:
     """What BM25 needs of the whole index: passage count and length norms (of the text
     and, at ``CONTEXT_WEIGHT``, the context)."""
@@ -92,18 +105,24 @@ class Corpus:
         *,
         arrays_from: int | None = None,
     ) -> None:
-        if context_lengths:
-            lengths = [
-                length + CONTEXT_WEIGHT * extra
-                for length, extra in zip(lengths, context_lengths, strict=True)
-            ]
-        average = (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0  # (no words: 0)
         self.passages = live
-        self.norms = [length_norm(length, average) for length in lengths]
-        self._lowest_norm = min(self.norms, default=K1)
         #: The norms as an array, when numpy is there and there are ``arrays_from``
-        #: passages or more (by default ``ARRAYS_FROM``).
-        self.arrays = norms_array(self.norms, arrays_from)
+        #: passages or more (by default ``ARRAYS_FROM``); worked out in it then (the
+        #: same operations, element by element: the same norms).
+        self.arrays: npt.NDArray[numpy.float64] | None = None
+        np = numpy_for(len(lengths), arrays_from)
+        if np is None:
+            if context_lengths:
+                lengths = [_fielded(n, c) for n, c in zip(lengths, context_lengths, strict=True)]
+            average = _average(list(lengths))
+            self.norms = [length_norm(length, average) for length in lengths]
+        else:
+            combined = np.asarray(lengths, dtype=np.float64)
+            if context_lengths:
+                combined = _fielded(combined, np.asarray(context_lengths, dtype=np.float64))
+            norms: Any = length_norm(combined, _average(combined.tolist()))  # an array
+            self.arrays, self.norms = norms, norms.tolist()
+        self._lowest_norm = min(self.norms, default=K1)
 
     def idf(self, frequency: int) -> float:
         return idf(self.passages, frequency)
