@@ -191,8 +191,8 @@ def places(text: str, typed: Mapping[str, int]) -> list[tuple[int, int]]:
 # an apostrophe), and what joins one after it (the same, an apostrophe only before a
 # letter): more than joins a word in truth (see ``_standing_alone``).
 _JOINS_BEFORE = re.compile(rf"[\w{_MARKS}{_INVISIBLE}'’ʼ‘]")
-_SYMBOL_WORD = re.compile(_SYMBOL)
 _JOINS_AFTER = re.compile(rf"[\w{_MARKS}{_INVISIBLE}]|['’ʼ‘][\w{_MARKS}]")
+_SYMBOL_WORD = re.compile(_SYMBOL)
 
 
 def _standing_alone(text: str, typed: Mapping[str, int]) -> list[tuple[int, int]] | None:
