@@ -89,7 +89,7 @@ def _fielded(length: Any, context_length: Any) -> Any:
     return length + CONTEXT_WEIGHT * context_length
 
 
-def _average(lengths: list[float]) -> float:
+def _average(lengths: Sequence[float]) -> float:
     return (sum(lengths) / len(lengths) if lengths else 0.0) or 1.0  # (no words: 0)
 
 
@@ -114,7 +114,7 @@ class Corpus:
         if np is None:
             if context_lengths:
                 lengths = [_fielded(n, c) for n, c in zip(lengths, context_lengths, strict=True)]
-            average = _average(list(lengths))
+            average = _average(lengths)
             self.norms = [length_norm(length, average) for length in lengths]
         else:
             combined = np.asarray(lengths, dtype=np.float64)

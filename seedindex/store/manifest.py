@@ -244,10 +244,15 @@ def _same_stat_line(line: str, source: SourceFile) -> bool:
     return line.startswith(f"\t{source.size}\t{source.mtime_ns}\t", line.find("\t"))
 
 
-def _same_stat(known: Entry | SkippedEntry | None, source: SourceFile) -> bool:
-    if known is None or (known.size, known.mtime_ns) != (source.size, source.mtime_ns):
+def _same_stat(known: SkippedEntry | None, source: SourceFile) -> bool:
+    """Whether a file left out before has the stat it had then."""
+    if known is None:
         return False
-    return not isinstance(known, SkippedEntry) or known.ctime_ns == source.ctime_ns
+    return (known.size, known.mtime_ns, known.ctime_ns) == (
+        source.size,
+        source.mtime_ns,
+        source.ctime_ns,
+    )
 
 
 def changes(
